@@ -1,0 +1,122 @@
+using System.Globalization;
+
+namespace SignalEngine.Core.Events;
+
+/// <summary>
+/// An event as it came off the wire, before validation. Readers of JSON and MessagePack fill it;
+/// a field of the wrong type is recorded in <see cref="TypeError"/> so the validator can name it.
+/// </summary>
+public sealed class EventDraft
+{
+    public string? EventId { get; set; }
+    public string? WorkspaceId { get; set; }
+    public string? UserId { get; set; }
+    public string? Name { get; set; }
+    public string? Timestamp { get; set; }
+    public Dictionary<string, PropertyValue>? Properties { get; set; }
+
+    /// <summary>First structural problem met while reading (wrong type, nested property, ...).</summary>
+    public string? TypeError { get; set; }
+}
+
+/// <summary>Limits applied to every incoming event; all configurable.</summary>
+public sealed record EventLimits
+{
+    public int MaxIdLength { get; init; } = 128;
+    public int MaxNameLength { get; init; } = 128;
+    public int MaxUserIdLength { get; init; } = 256;
+    public int MaxProperties { get; init; } = 64;
+    public int MaxPropertyKeyLength { get; init; } = 128;
+    public int MaxPropertyStringLength { get; init; } = 1024;
+
+    /// <summary>Events older than this (by event time) are rejected: baselines do not reach further back.</summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(90);
+
+    /// <summary>Events further ahead than this are rejected: a clock skew, not a future usage.</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>Outcome of validating one draft: exactly one of <see cref="Event"/> and <see cref="Error"/> is set.</summary>
+public readonly record struct ValidatedEvent(UsageEvent? Event, string? Error);
+
+/// <summary>Turns drafts into <see cref="UsageEvent"/>s, or into an error naming the field and the reason.</summary>
+public sealed class EventValidator(EventLimits limits, TimeProvider clock)
+{
+    public EventLimits Limits => limits;
+
+    public ValidatedEvent Validate(EventDraft draft)
+    {
+        if (draft.TypeError is not null) return Fail(draft.TypeError);
+
+        if (Identifier("eventId", draft.EventId, limits.MaxIdLength, required: true) is { } idError) return Fail(idError);
+        if (Identifier("workspaceId", draft.WorkspaceId, limits.MaxIdLength, required: true) is { } wsError) return Fail(wsError);
+        if (draft.UserId is not null && FreeText("userId", draft.UserId, limits.MaxUserIdLength) is { } userError) return Fail(userError);
+        if (Identifier("name", draft.Name, limits.MaxNameLength, required: true) is { } nameError) return Fail(nameError);
+
+        if (string.IsNullOrEmpty(draft.Timestamp)) return Fail("timestamp: required (RFC 3339, e.g. 2026-11-23T10:15:00Z)");
+        if (!TryParseRfc3339(draft.Timestamp, out var timestamp))
+            return Fail($"timestamp: '{Truncate(draft.Timestamp)}' is not an RFC 3339 date-time with an offset (e.g. 2026-11-23T10:15:00Z)");
+        var now = clock.GetUtcNow();
+        if (timestamp < now - limits.Retention)
+            return Fail($"timestamp: {timestamp:O} is older than the retention window of {limits.Retention.TotalDays:0.##} days");
+        if (timestamp > now + limits.MaxFutureSkew)
+            return Fail($"timestamp: {timestamp:O} is more than {limits.MaxFutureSkew.TotalMinutes:0} minutes in the future");
+
+        if (draft.Properties is { } properties)
+        {
+            if (properties.Count > limits.MaxProperties)
+                return Fail($"properties: {properties.Count} entries, at most {limits.MaxProperties} allowed");
+            foreach (var (key, value) in properties)
+            {
+                if (key.Length == 0 || key.Length > limits.MaxPropertyKeyLength)
+                    return Fail($"properties: key '{Truncate(key)}' must be 1 to {limits.MaxPropertyKeyLength} characters");
+                if (value.Kind == PropertyKind.String && value.Text!.Length > limits.MaxPropertyStringLength)
+                    return Fail($"properties.{key}: string longer than {limits.MaxPropertyStringLength} characters");
+                if (value.Kind == PropertyKind.Number && !double.IsFinite(value.Number))
+                    return Fail($"properties.{key}: number must be finite");
+            }
+        }
+
+        var userId = string.IsNullOrEmpty(draft.UserId) ? null : draft.UserId;
+        IReadOnlyDictionary<string, PropertyValue>? props = draft.Properties is { Count: > 0 } p ? p : null;
+        return new ValidatedEvent(new UsageEvent(draft.EventId!, draft.WorkspaceId!, userId, draft.Name!, timestamp, props), null);
+    }
+
+    /// <summary>Identifiers: printable ASCII without spaces, so they are safe in URLs, logs and play ids.</summary>
+    public static string? Identifier(string field, string? value, int maxLength, bool required)
+    {
+        if (string.IsNullOrEmpty(value)) return required ? $"{field}: required" : null;
+        if (value.Length > maxLength) return $"{field}: longer than {maxLength} characters";
+        foreach (var c in value)
+        {
+            if (c <= ' ' || c > '~' || c == '/' || c == '?' || c == '#' || c == '%')
+                return $"{field}: '{Truncate(value)}' contains '{(c <= ' ' ? "whitespace or control character" : c.ToString())}'; allowed are printable ASCII characters except space / ? # %";
+        }
+        return null;
+    }
+
+    private static string? FreeText(string field, string value, int maxLength)
+    {
+        if (value.Length > maxLength) return $"{field}: longer than {maxLength} characters";
+        foreach (var c in value)
+            if (char.IsControl(c)) return $"{field}: contains a control character";
+        return null;
+    }
+
+    /// <summary>RFC 3339 requires an explicit offset (Z or ±hh:mm); a bare local time is ambiguous and rejected.</summary>
+    public static bool TryParseRfc3339(string text, out DateTimeOffset value)
+    {
+        value = default;
+        if (text.Length < 20 || text[10] is not ('T' or 't' or ' ')) return false;
+        var last = text[^1];
+        var hasOffset = last is 'Z' or 'z' || (text.Length >= 25 && text[^6] is '+' or '-' && text[^3] == ':');
+        if (!hasOffset) return false;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var parsed)) return false;
+        value = parsed.ToUniversalTime();
+        return true;
+    }
+
+    private static ValidatedEvent Fail(string error) => new(null, error);
+
+    private static string Truncate(string text) => text.Length <= 64 ? text : text[..61] + "...";
+}

@@ -1,0 +1,22 @@
+namespace SignalEngine.Core.Plays;
+
+/// <summary>A filter over plays, as the query API and the live feed take it. Null parts match everything.</summary>
+public sealed record PlayQuery
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    public string? WorkspaceId { get; init; }
+    public string? RuleId { get; init; }
+    public PlayKind? Kind { get; init; }
+
+    /// <summary>Only plays fired at or after this processing time.</summary>
+    public DateTimeOffset? Since { get; init; }
+    public int Limit { get; init; } = DefaultLimit;
+
+    public bool Matches(Play play) =>
+        (WorkspaceId is null || play.WorkspaceId == WorkspaceId) &&
+        (RuleId is null || play.RuleId == RuleId) &&
+        (Kind is null || play.Kind == Kind) &&
+        (Since is null || play.FiredAt >= Since);
+}

@@ -1,0 +1,263 @@
+using SignalEngine.Core.Activity;
+using SignalEngine.Core.Health;
+using SignalEngine.Core.Plays;
+using SignalEngine.Core.Rules;
+
+namespace SignalEngine.Core.Workspaces;
+
+/// <summary>
+/// The workspace's own compact binary snapshot, so grain storage holds one opaque, versioned blob
+/// whatever the provider (memory, PostgreSQL). Bump <see cref="FormatVersion"/> when the layout changes
+/// and keep reading the old one.
+/// </summary>
+public sealed partial class Workspace
+{
+    public const byte FormatVersion = 1;
+
+    public byte[] ToSnapshot()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new BinaryWriter(buffer))
+        {
+            w.Write(FormatVersion);
+            w.Write(Id);
+            WriteProfile(w, Profile);
+            w.Write(EventsApplied);
+            WriteInstant(w, Watermark);
+            WriteInstant(w, ActivatedAt);
+            w.Write(HasSupportData);
+            w.Write(HasCrmData);
+            w.Write(_latestSurvey.HasValue);
+            if (_latestSurvey is { } survey) { w.Write(survey.At.UtcTicks); w.Write(survey.Score); }
+            WriteBitmaps(w, _users);
+            WriteBitmaps(w, _moduleDays);
+            WriteBitmaps(w, _coreFeatures);
+            w.Write(_moduleUsers.Count);
+            foreach (var (module, users) in _moduleUsers) { w.Write(module); WriteBitmaps(w, users); }
+            WriteCounter(w, _coreEvents);
+            w.Write(_signals.Count);
+            foreach (var (name, counter) in _signals) { w.Write(name); WriteCounter(w, counter); }
+            w.Write(_ruleStates.Count);
+            foreach (var (key, state) in _ruleStates)
+            {
+                w.Write(key);
+                w.Write((byte)state.Phase);
+                w.Write(state.Since.UtcTicks);
+                w.Write(state.Episode);
+                WriteInstant(w, state.CooldownUntil);
+            }
+            w.Write(_openPlays.Count);
+            foreach (var (key, play) in _openPlays) { w.Write(key); WritePlay(w, play); }
+        }
+        return buffer.ToArray();
+    }
+
+    public static Workspace FromSnapshot(ReadOnlySpan<byte> snapshot, RuleCatalogue catalogue, HealthModel healthModel)
+    {
+        using var stream = new MemoryStream(snapshot.ToArray(), writable: false);
+        using var r = new BinaryReader(stream);
+        var version = r.ReadByte();
+        if (version != FormatVersion) throw new InvalidDataException($"workspace snapshot format {version} is not supported (expected {FormatVersion})");
+        var workspace = new Workspace(r.ReadString(), catalogue, healthModel)
+        {
+            Profile = ReadProfile(r),
+            EventsApplied = r.ReadInt64(),
+            Watermark = ReadInstant(r),
+            ActivatedAt = ReadInstant(r),
+            HasSupportData = r.ReadBoolean(),
+            HasCrmData = r.ReadBoolean(),
+        };
+        if (r.ReadBoolean()) workspace._latestSurvey = (new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadDouble());
+        ReadBitmaps(r, workspace._users);
+        ReadBitmaps(r, workspace._moduleDays);
+        ReadBitmaps(r, workspace._coreFeatures);
+        for (var i = r.ReadInt32(); i > 0; i--)
+        {
+            var users = new Dictionary<string, ActivityBitmap>(StringComparer.Ordinal);
+            workspace._moduleUsers[r.ReadString()] = users;
+            ReadBitmaps(r, users);
+        }
+        ReadCounter(r, workspace._coreEvents);
+        for (var i = r.ReadInt32(); i > 0; i--)
+        {
+            var counter = new DayCounter();
+            workspace._signals[r.ReadString()] = counter;
+            ReadCounter(r, counter);
+        }
+        for (var i = r.ReadInt32(); i > 0; i--)
+        {
+            var key = r.ReadString();
+            workspace._ruleStates[key] = new RuleState((RulePhase)r.ReadByte(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadInt32(), ReadInstant(r));
+        }
+        for (var i = r.ReadInt32(); i > 0; i--)
+        {
+            var key = r.ReadString();
+            workspace._openPlays[key] = ReadPlay(r);
+        }
+        return workspace;
+    }
+
+    private static void WriteBitmaps(BinaryWriter w, Dictionary<string, ActivityBitmap> map)
+    {
+        w.Write(map.Count);
+        foreach (var (key, bitmap) in map) { w.Write(key); w.Write(bitmap.Low); w.Write(bitmap.High); w.Write(bitmap.HeadDay); }
+    }
+
+    private static void ReadBitmaps(BinaryReader r, Dictionary<string, ActivityBitmap> map)
+    {
+        for (var i = r.ReadInt32(); i > 0; i--) map[r.ReadString()] = new ActivityBitmap(r.ReadUInt64(), r.ReadUInt64(), r.ReadInt32());
+    }
+
+    private static void WriteCounter(BinaryWriter w, DayCounter counter)
+    {
+        var snapshot = counter.Snapshot();
+        w.Write(snapshot.HasValue);
+        if (snapshot is not { } s) return;
+        w.Write(s.HeadDay);
+        foreach (var count in s.Counts) w.Write(count);
+    }
+
+    private static void ReadCounter(BinaryReader r, DayCounter into)
+    {
+        if (!r.ReadBoolean()) return;
+        var head = r.ReadInt32();
+        var counts = new int[ActivityBitmap.Span];
+        for (var i = 0; i < counts.Length; i++) counts[i] = r.ReadInt32();
+        into.Restore(head, counts);
+    }
+
+    private static void WriteInstant(BinaryWriter w, DateTimeOffset? instant)
+    {
+        w.Write(instant.HasValue);
+        if (instant is { } value) w.Write(value.UtcTicks);
+    }
+
+    private static DateTimeOffset? ReadInstant(BinaryReader r) => r.ReadBoolean() ? new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero) : null;
+
+    private static void WriteText(BinaryWriter w, string? text)
+    {
+        w.Write(text is not null);
+        if (text is not null) w.Write(text);
+    }
+
+    private static string? ReadText(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    private static void WriteNumber(BinaryWriter w, double? number)
+    {
+        w.Write(number.HasValue);
+        if (number is { } value) w.Write(value);
+    }
+
+    private static double? ReadNumber(BinaryReader r) => r.ReadBoolean() ? r.ReadDouble() : null;
+
+    private static void WriteProfile(BinaryWriter w, WorkspaceProfile? p)
+    {
+        w.Write(p is not null);
+        if (p is null) return;
+        w.Write(p.Name);
+        w.Write(p.CreatedAt.UtcTicks);
+        WriteText(w, p.Plan);
+        w.Write(p.SeatsPurchased ?? -1);
+        w.Write(p.Mrr.HasValue);
+        if (p.Mrr is { } mrr) w.Write(mrr);
+        w.Write(p.Tier);
+        WriteText(w, p.Segment);
+        WriteText(w, p.Pod);
+        WriteText(w, p.Csm);
+        WriteText(w, p.AccountManager);
+        w.Write(p.Pilots.Count);
+        foreach (var (module, users) in p.Pilots)
+        {
+            w.Write(module);
+            w.Write(users.Count);
+            foreach (var user in users) w.Write(user);
+        }
+    }
+
+    private static WorkspaceProfile? ReadProfile(BinaryReader r)
+    {
+        if (!r.ReadBoolean()) return null;
+        var name = r.ReadString();
+        var createdAt = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero);
+        var plan = ReadText(r);
+        var seats = r.ReadInt32();
+        decimal? mrr = r.ReadBoolean() ? r.ReadDecimal() : null;
+        var tier = r.ReadInt32();
+        var segment = ReadText(r);
+        var pod = ReadText(r);
+        var csm = ReadText(r);
+        var accountManager = ReadText(r);
+        var pilots = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        for (var i = r.ReadInt32(); i > 0; i--)
+        {
+            var module = r.ReadString();
+            var users = new string[r.ReadInt32()];
+            for (var u = 0; u < users.Length; u++) users[u] = r.ReadString();
+            pilots[module] = users;
+        }
+        return new WorkspaceProfile
+        {
+            Name = name, CreatedAt = createdAt, Plan = plan, SeatsPurchased = seats < 0 ? null : seats, Mrr = mrr, Tier = tier,
+            Segment = segment, Pod = pod, Csm = csm, AccountManager = accountManager, Pilots = pilots,
+        };
+    }
+
+    private static void WritePlay(BinaryWriter w, Play p)
+    {
+        w.Write(p.PlayId);
+        w.Write(p.WorkspaceId);
+        w.Write(p.RuleId);
+        WriteText(w, p.Subject);
+        w.Write(p.Episode);
+        w.Write((byte)p.Kind);
+        w.Write((byte)p.Severity);
+        w.Write(p.Title);
+        w.Write(p.FiredAt.UtcTicks);
+        w.Write(p.EventTime.UtcTicks);
+        w.Write((byte)p.Owner.Role);
+        WriteText(w, p.Owner.Name);
+        w.Write(p.Tier ?? 0);
+        WriteText(w, p.Pod);
+        WriteText(w, p.Segment);
+        w.Write(p.Evidence.Metric);
+        w.Write(p.Evidence.Value);
+        WriteNumber(w, p.Evidence.Baseline);
+        WriteNumber(w, p.Evidence.Limit);
+        w.Write(p.Evidence.Threshold);
+        w.Write(p.Evidence.Window);
+        w.Write(p.Evidence.Comparison);
+        w.Write(p.Health.Score ?? -1);
+        w.Write(p.Health.Status);
+        w.Write((byte)p.Status);
+        WriteInstant(w, p.ResolvedAt);
+        WriteInstant(w, p.ResolvedEventTime);
+    }
+
+    private static Play ReadPlay(BinaryReader r)
+    {
+        var playId = r.ReadString();
+        var workspaceId = r.ReadString();
+        var ruleId = r.ReadString();
+        var subject = ReadText(r);
+        var episode = r.ReadInt32();
+        var kind = (PlayKind)r.ReadByte();
+        var severity = (Severity)r.ReadByte();
+        var title = r.ReadString();
+        var firedAt = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero);
+        var eventTime = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero);
+        var owner = new PlayOwner((OwnerRole)r.ReadByte(), ReadText(r));
+        var tier = r.ReadInt32();
+        var pod = ReadText(r);
+        var segment = ReadText(r);
+        var evidence = new Evidence(r.ReadString(), r.ReadDouble(), ReadNumber(r), ReadNumber(r), r.ReadDouble(), r.ReadString(), r.ReadString());
+        var score = r.ReadInt32();
+        var health = new HealthAtFiring(score < 0 ? null : score, r.ReadString());
+        return new Play
+        {
+            PlayId = playId, WorkspaceId = workspaceId, RuleId = ruleId, Subject = subject, Episode = episode, Kind = kind,
+            Severity = severity, Title = title, FiredAt = firedAt, EventTime = eventTime, Owner = owner, Tier = tier == 0 ? null : tier,
+            Pod = pod, Segment = segment, Evidence = evidence, Health = health,
+            Status = (PlayStatus)r.ReadByte(), ResolvedAt = ReadInstant(r), ResolvedEventTime = ReadInstant(r),
+        };
+    }
+}

@@ -1,0 +1,104 @@
+using Orleans.Serialization;
+using Orleans.Configuration;
+using Orleans.Streams;
+using SignalEngine.Core.Events;
+using SignalEngine.Core.Health;
+using SignalEngine.Core.Rules;
+using SignalEngine.Grains;
+using SignalEngine.Grains.Serialization;
+using SignalEngine.Server.Api;
+using SignalEngine.Server.Feed;
+using SignalEngine.Server.Ingestion;
+
+namespace SignalEngine.Server.Hosting;
+
+/// <summary>Builds the engine: one process holding an Orleans silo and the HTTP API.</summary>
+public static class EngineHost
+{
+    /// <param name="customize">Lets tests replace services (e.g. the clock) before the host is built.</param>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var settings = EngineSettings.From(builder.Configuration);
+        if (settings.Storage == StorageMode.Postgres)
+            throw new InvalidConfigurationException(["SIGNALENGINE_STORAGE: 'postgres' (durable mode) is not available in this version yet; use 'memory'"]);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+            builder.WebHost.UseUrls(EngineSettings.DefaultUrls);
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(settings.EventLimits);
+        builder.Services.AddSingleton(settings.Deduplication);
+        builder.Services.AddSingleton<EventValidator>();
+        builder.Services.AddSingleton(RuleCatalogue.Default);
+        builder.Services.AddSingleton(HealthModel.Default);
+        builder.Services.AddSingleton(new WorkspaceGrainOptions());
+        builder.Services.AddSingleton(new PlayLedgerOptions());
+        builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = "signalengine";
+                o.ServiceId = "signalengine";
+            });
+            silo.Services.AddSerializer(s => s.AddSignalEngineTypes());
+            silo.AddMemoryGrainStorage(StorageNames.Workspaces);
+            silo.AddMemoryStreams(StreamNames.EventsProvider, streams =>
+            {
+                streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+                // Poll the in-memory queues often: event-to-play latency is the product.
+                streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
+            });
+        });
+
+        // Registered after the silo, so they start once it runs.
+        builder.Services.AddSingleton<IngestPipeline>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestPipeline>());
+        builder.Services.AddSingleton<LivePlayFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePlayFeed>());
+
+        customize?.Invoke(builder);
+
+        var app = builder.Build();
+        MapEndpoints(app);
+        AnnounceAtStart(app, settings);
+        return app;
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+        app.MapGet("/readyz", (IngestPipeline pipeline, LivePlayFeed feed) => pipeline.IsRunning && feed.IsSubscribed
+            ? Results.Json(new { status = "ready" })
+            : Results.Json(new { status = "starting" }, statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();
+        v1.MapPost("/events", EventsEndpoint.Post);
+        v1.MapPut("/workspaces/{workspaceId}", WorkspacesEndpoints.Put);
+        v1.MapGet("/workspaces/{workspaceId}", WorkspacesEndpoints.Get);
+        v1.MapGet("/plays", PlaysEndpoints.Query);
+        v1.MapGet("/plays/stream", PlaysEndpoints.Stream);
+    }
+
+    private static void AnnounceAtStart(WebApplication app, EngineSettings settings)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SignalEngine");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            if (settings.Storage == StorageMode.Memory)
+            {
+                logger.LogWarning(
+                    "MEMORY MODE — NOT DURABLE: events, workspace state and plays live only in this process and are lost when it stops. Use SIGNALENGINE_STORAGE=postgres for durable mode.");
+            }
+            if (settings.ApiKeyGenerated)
+            {
+                // Printed once, on stdout only, so it can be copied; never logged again.
+                Console.WriteLine($"SIGNALENGINE_API_KEY was not set; generated API key for this run: {settings.ApiKey}");
+            }
+            logger.LogInformation("SignalEngine listening on {Urls}", string.Join(", ", app.Urls));
+        });
+    }
+}

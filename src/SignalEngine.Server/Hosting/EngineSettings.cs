@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using SignalEngine.Core.Events;
+
+namespace SignalEngine.Server.Hosting;
+
+public enum StorageMode { Memory, Postgres }
+
+/// <summary>
+/// The engine's configuration, read from environment variables (SIGNALENGINE_*) or any other ASP.NET Core
+/// configuration source under the same keys. Every value is checked at start; a bad one stops the start.
+/// </summary>
+public sealed record EngineSettings
+{
+    public required string ApiKey { get; init; }
+    public bool ApiKeyGenerated { get; init; }
+    public StorageMode Storage { get; init; } = StorageMode.Memory;
+    public int SiloPort { get; init; } = 11111;
+    public int GatewayPort { get; init; } = 30000;
+
+    /// <summary>Ingest partitions (hash of workspace id). Changing it re-maps workspaces to partitions.</summary>
+    public int Partitions { get; init; } = 16;
+    public long MaxBodyBytes { get; init; } = 4 * 1024 * 1024;
+    public int MaxEventsPerRequest { get; init; } = 10_000;
+
+    /// <summary>Events accepted but not yet handed to a partition, across all requests; beyond it the API answers 429.</summary>
+    public int MaxPendingEvents { get; init; } = 200_000;
+    public EventLimits EventLimits { get; init; } = new();
+    public DeduplicationOptions Deduplication { get; init; } = new();
+
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static EngineSettings From(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        var key = configuration["SIGNALENGINE_API_KEY"];
+        var generated = string.IsNullOrWhiteSpace(key);
+        if (generated) key = "se_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        else if (key!.Length < 16) errors.Add("SIGNALENGINE_API_KEY: must be at least 16 characters");
+
+        var storage = (configuration["SIGNALENGINE_STORAGE"] ?? "memory").Trim().ToLowerInvariant() switch
+        {
+            "memory" => StorageMode.Memory,
+            "postgres" => StorageMode.Postgres,
+            var other => Invalid(errors, $"SIGNALENGINE_STORAGE: '{other}' is not 'memory' or 'postgres'", StorageMode.Memory),
+        };
+
+        var defaults = new EventLimits();
+        var dedupeDefaults = new DeduplicationOptions();
+        var settings = new EngineSettings
+        {
+            ApiKey = key!,
+            ApiKeyGenerated = generated,
+            Storage = storage,
+            SiloPort = Integer(configuration, errors, "SIGNALENGINE_SILO_PORT", 11111, 1, 65535),
+            GatewayPort = Integer(configuration, errors, "SIGNALENGINE_GATEWAY_PORT", 30000, 1, 65535),
+            Partitions = Integer(configuration, errors, "SIGNALENGINE_PARTITIONS", 16, 1, 1024),
+            MaxBodyBytes = Integer(configuration, errors, "SIGNALENGINE_MAX_BODY_BYTES", 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+            MaxEventsPerRequest = Integer(configuration, errors, "SIGNALENGINE_MAX_EVENTS_PER_REQUEST", 10_000, 1, 1_000_000),
+            MaxPendingEvents = Integer(configuration, errors, "SIGNALENGINE_MAX_PENDING_EVENTS", 200_000, 1, 100_000_000),
+            EventLimits = defaults with
+            {
+                Retention = TimeSpan.FromDays(Integer(configuration, errors, "SIGNALENGINE_RETENTION_DAYS", 90, 1, 120)),
+                MaxFutureSkew = TimeSpan.FromMinutes(Integer(configuration, errors, "SIGNALENGINE_MAX_FUTURE_SKEW_MINUTES", 60, 0, 7 * 24 * 60)),
+            },
+            Deduplication = dedupeDefaults with
+            {
+                Window = TimeSpan.FromHours(Integer(configuration, errors, "SIGNALENGINE_DEDUPE_WINDOW_HOURS", 24, 1, 24 * 7)),
+                MaxIdsPerPartition = Integer(configuration, errors, "SIGNALENGINE_DEDUPE_MAX_IDS_PER_PARTITION", dedupeDefaults.MaxIdsPerPartition, 1000, 100_000_000),
+            },
+        };
+        if (settings.SiloPort == settings.GatewayPort) errors.Add("SIGNALENGINE_GATEWAY_PORT: must differ from SIGNALENGINE_SILO_PORT");
+        if (errors.Count > 0) throw new InvalidConfigurationException(errors);
+        return settings;
+    }
+
+    private static int Integer(IConfiguration configuration, List<string> errors, string name, int fallback, int min, int max)
+    {
+        var text = configuration[name];
+        if (string.IsNullOrWhiteSpace(text)) return fallback;
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            errors.Add($"{name}: '{text}' is not a whole number from {min} to {max}");
+            return fallback;
+        }
+        return value;
+    }
+
+    private static T Invalid<T>(List<string> errors, string error, T fallback)
+    {
+        errors.Add(error);
+        return fallback;
+    }
+}
+
+/// <summary>The configuration cannot start the engine; the message lists every problem.</summary>
+public sealed class InvalidConfigurationException(IReadOnlyList<string> errors)
+    : Exception("invalid configuration:\n  " + string.Join("\n  ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
