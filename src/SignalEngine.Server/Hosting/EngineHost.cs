@@ -1,11 +1,8 @@
-using Orleans.Serialization;
 using Orleans.Configuration;
-using Orleans.Streams;
 using SignalEngine.Core.Events;
 using SignalEngine.Core.Health;
 using SignalEngine.Core.Rules;
 using SignalEngine.Grains;
-using SignalEngine.Grains.Serialization;
 using SignalEngine.Server.Api;
 using SignalEngine.Server.Feed;
 using SignalEngine.Server.Ingestion;
@@ -44,14 +41,7 @@ public static class EngineHost
                 o.ClusterId = "signalengine";
                 o.ServiceId = "signalengine";
             });
-            silo.Services.AddSerializer(s => s.AddSignalEngineTypes());
-            silo.AddMemoryGrainStorage(StorageNames.Workspaces);
-            silo.AddMemoryStreams(StreamNames.EventsProvider, streams =>
-            {
-                streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
-                // Poll the in-memory queues often: event-to-play latency is the product.
-                streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
-            });
+            silo.AddSignalEngineMemoryMode();
         });
 
         // Registered after the silo, so they start once it runs.

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Serialization;
+using Orleans.Streams;
+using SignalEngine.Core.Events;
+using SignalEngine.Core.Health;
+using SignalEngine.Core.Rules;
+using SignalEngine.Grains.Serialization;
+
+namespace SignalEngine.Grains;
+
+/// <summary>Everything a silo needs to host SignalEngine's grains; the server and the grain tests share it.</summary>
+public static class EngineSilo
+{
+    /// <summary>
+    /// Embedded (memory) mode: memory streams and memory grain storage. Services already registered
+    /// (clock, catalogue, options) are kept, so the host or a test can choose them.
+    /// </summary>
+    public static ISiloBuilder AddSignalEngineMemoryMode(this ISiloBuilder silo)
+    {
+        var services = silo.Services;
+        services.AddSerializer(s => s.AddSignalEngineTypes());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(RuleCatalogue.Default);
+        services.TryAddSingleton(HealthModel.Default);
+        services.TryAddSingleton(new DeduplicationOptions());
+        services.TryAddSingleton(new WorkspaceGrainOptions());
+        services.TryAddSingleton(new PlayLedgerOptions());
+
+        silo.AddMemoryGrainStorage(StorageNames.Workspaces);
+        silo.AddMemoryStreams(StreamNames.EventsProvider, streams =>
+        {
+            // Implicit subscriptions only: no pub-sub grain traffic per workspace stream.
+            streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+            // Poll the in-memory queues often: event-to-play latency is the product.
+            streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
+        });
+        return silo;
+    }
+}
