@@ -37,7 +37,8 @@ public sealed class EventIdWindow(DeduplicationOptions options)
         var key = KeyOf(workspaceId, eventId);
         if (!_seen.TryAdd(key, now.UtcTicks)) return false;
         _order.Enqueue((key, now.UtcTicks));
-        while (_seen.Count > options.MaxIdsPerPartition) RemoveIfCurrent(_order.Dequeue());
+        // Bound the queue, not only the map: ids forgotten after a failed hand-off leave entries behind.
+        while (_order.Count > options.MaxIdsPerPartition) RemoveIfCurrent(_order.Dequeue());
         return true;
     }
 

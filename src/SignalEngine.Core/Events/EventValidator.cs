@@ -40,7 +40,7 @@ public sealed record EventLimits
 public readonly record struct ValidatedEvent(UsageEvent? Event, string? Error);
 
 /// <summary>Turns drafts into <see cref="UsageEvent"/>s, or into an error naming the field and the reason.</summary>
-public sealed class EventValidator(EventLimits limits, TimeProvider clock)
+public sealed partial class EventValidator(EventLimits limits, TimeProvider clock)
 {
     public EventLimits Limits => limits;
 
@@ -103,18 +103,45 @@ public sealed class EventValidator(EventLimits limits, TimeProvider clock)
         return null;
     }
 
-    /// <summary>RFC 3339 requires an explicit offset (Z or ±hh:mm); a bare local time is ambiguous and rejected.</summary>
+    /// <summary>
+    /// RFC 3339 date-time: <c>yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh:mm)</c>, 'T' or a space between date and
+    /// time. An explicit offset is required (a bare local time is ambiguous), and nothing else is guessed:
+    /// slash dates or month names are rejected rather than read in some culture's order.
+    /// </summary>
     public static bool TryParseRfc3339(string text, out DateTimeOffset value)
     {
         value = default;
-        if (text.Length < 20 || text[10] is not ('T' or 't' or ' ')) return false;
-        var last = text[^1];
-        var hasOffset = last is 'Z' or 'z' || (text.Length >= 25 && text[^6] is '+' or '-' && text[^3] == ':');
-        if (!hasOffset) return false;
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var parsed)) return false;
-        value = parsed.ToUniversalTime();
-        return true;
+        var match = Rfc3339().Match(text);
+        if (!match.Success) return false;
+        int Part(string name) => int.Parse(match.Groups[name].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture);
+        var offset = TimeSpan.Zero;
+        if (match.Groups["offset"].Value is { Length: 6 } o)
+        {
+            offset = new TimeSpan(Part("oh"), Part("om"), 0);
+            if (o[0] == '-') offset = -offset;
+            if (offset.Duration() > TimeSpan.FromHours(14)) return false;
+        }
+        long fractionTicks = 0;
+        if (match.Groups["fraction"].Success)
+        {
+            // Ticks are 100 ns: keep 7 digits, drop finer ones (nanosecond clients).
+            var digits = match.Groups["fraction"].Value.PadRight(7, '0')[..7];
+            fractionTicks = long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+        try
+        {
+            var local = new DateTime(Part("y"), Part("mo"), Part("d"), Part("h"), Part("mi"), Part("s"), DateTimeKind.Unspecified);
+            value = new DateTimeOffset(local.AddTicks(fractionTicks), offset).ToUniversalTime();
+            return true;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false; // e.g. February 30th, hour 24
+        }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<y>\d{4})-(?<mo>\d{2})-(?<d>\d{2})[Tt ](?<h>\d{2}):(?<mi>\d{2}):(?<s>\d{2})(\.(?<fraction>\d{1,9}))?(?<offset>[Zz]|[+-](?<oh>\d{2}):(?<om>\d{2}))$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Rfc3339();
 
     private static ValidatedEvent Fail(string error) => new(null, error);
 

@@ -17,7 +17,8 @@ public sealed record UsageEvent(
 /// <summary>Converts instants to UTC day numbers (days since the Unix epoch).</summary>
 public static class EventDay
 {
-    public static int Of(DateTimeOffset instant) => (int)Math.Floor((instant - DateTimeOffset.UnixEpoch).TotalDays);
+    // Whole ticks, floored: TotalDays is a double and would round the last tick of a day into the next.
+    public static int Of(DateTimeOffset instant) => (int)Math.Floor((decimal)(instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerDay);
 
     public static DateTimeOffset Start(int day) => DateTimeOffset.FromUnixTimeSeconds(day * 86_400L);
 }

@@ -8,49 +8,81 @@ namespace SignalEngine.Core.Health;
 /// <param name="Contribution">Whole points; the contributions of the present factors add up to the score exactly.</param>
 public sealed record HealthFactor(string Name, double? Value, double Weight, double? EffectiveWeight, int? Contribution, string Detail);
 
-/// <summary>A 0–100 composite with its band and the factors it is made of. A null score means no input was present.</summary>
+/// <summary>How much a factor's contribution changed over the trend period, in points.</summary>
+public sealed record FactorMove(string Name, int Points);
+
+/// <summary>
+/// A 0–100 composite with its band, the factors it is made of, its change over 7 days and the factors
+/// that moved it most. A null score means no input was present.
+/// </summary>
 public sealed record HealthScore(int? Score, string Status, IReadOnlyList<HealthFactor> Factors)
 {
     public const string Green = "green", Yellow = "yellow", Red = "red", Unknown = "unknown";
+
+    /// <summary>Score minus the score 7 days earlier; null when either is unknown.</summary>
+    public int? Trend7d { get; init; }
+
+    /// <summary>Factors whose contribution changed most over the 7 days, largest change first.</summary>
+    public IReadOnlyList<FactorMove> Movers { get; init; } = [];
 }
 
 /// <summary>Factor weights and band edges. Missing inputs are left out and the rest re-normalised, never counted as zero.</summary>
 public sealed record HealthModel
 {
-    public double UsageTrendWeight { get; init; } = 30;
-    public double EngagementWeight { get; init; } = 20;
-    public double AdoptionBreadthWeight { get; init; } = 15;
-    public double SupportWeight { get; init; } = 15;
-    public double SentimentWeight { get; init; } = 10;
-    public double RelationshipWeight { get; init; } = 10;
+    public const string UsageTrend = "usage_trend", Engagement = "engagement", AdoptionBreadth = "adoption_breadth",
+        Support = "support", Sentiment = "sentiment", Relationship = "relationship";
+
+    public static IReadOnlyList<string> FactorNames { get; } = [UsageTrend, Engagement, AdoptionBreadth, Support, Sentiment, Relationship];
+
+    public IReadOnlyDictionary<string, double> Weights { get; init; } = new Dictionary<string, double>
+    {
+        [UsageTrend] = 30, [Engagement] = 20, [AdoptionBreadth] = 15, [Support] = 15, [Sentiment] = 10, [Relationship] = 10,
+    };
     public int GreenFrom { get; init; } = 70;
     public int YellowFrom { get; init; } = 40;
+    public int TrendDays { get; init; } = 7;
 
     public static HealthModel Default { get; } = new();
 
-    public HealthScore Compute(IWorkspaceBaselines workspace)
+    private double Weight(string factor) => Weights.GetValueOrDefault(factor);
+
+    /// <summary>The score at <paramref name="day"/> with its trend and top movers against <see cref="TrendDays"/> earlier.</summary>
+    public HealthScore Explain(IWorkspaceBaselines workspace, int day)
     {
-        var today = workspace.WatermarkDay;
-        var factors = new List<(string Name, double? Value, double Weight, string Detail)>
+        var now = Compute(workspace, day);
+        var before = Compute(workspace, day - TrendDays);
+        var movers = now.Factors.Zip(before.Factors)
+            .Select(pair => new FactorMove(pair.First.Name, (pair.First.Contribution ?? 0) - (pair.Second.Contribution ?? 0)))
+            .Where(m => m.Points != 0)
+            .OrderByDescending(m => Math.Abs(m.Points)).ThenBy(m => m.Name, StringComparer.Ordinal)
+            .Take(3)
+            .ToList();
+        return now with { Trend7d = now.Score - before.Score, Movers = movers };
+    }
+
+    /// <summary>The score as of the end of UTC day <paramref name="day"/>, from the workspace's kept baselines.</summary>
+    public HealthScore Compute(IWorkspaceBaselines workspace, int day)
+    {
+        var factors = new List<(string Name, double? Value, string Detail)>
         {
-            UsageTrend(workspace, today),
-            Engagement(workspace, today),
-            AdoptionBreadth(workspace, today),
-            Support(workspace, today),
-            Sentiment(workspace),
-            Relationship(workspace, today),
+            UsageTrendFactor(workspace, day),
+            EngagementFactor(workspace, day),
+            AdoptionBreadthFactor(workspace, day),
+            SupportFactor(workspace, day),
+            SentimentFactor(workspace, day),
+            RelationshipFactor(workspace, day),
         };
 
-        var presentWeight = factors.Where(f => f.Value is not null).Sum(f => f.Weight);
+        var presentWeight = factors.Where(f => f.Value is not null).Sum(f => Weight(f.Name));
         if (presentWeight <= 0)
-            return new HealthScore(null, HealthScore.Unknown, factors.Select(f => new HealthFactor(f.Name, null, f.Weight, null, null, f.Detail)).ToList());
+            return new HealthScore(null, HealthScore.Unknown, factors.Select(f => new HealthFactor(f.Name, null, Weight(f.Name), null, null, f.Detail)).ToList());
 
-        var exact = factors.Select(f => f.Value is { } v ? v * f.Weight / presentWeight : (double?)null).ToList();
+        var exact = factors.Select(f => f.Value is { } v ? v * Weight(f.Name) / presentWeight : (double?)null).ToList();
         var score = (int)Math.Round(exact.Sum(e => e ?? 0), MidpointRounding.AwayFromZero);
         var points = LargestRemainder(exact, score);
         var result = factors.Select((f, i) => new HealthFactor(
-            f.Name, f.Value is { } v ? Math.Round(v, 1) : null, f.Weight,
-            f.Value is null ? null : Math.Round(f.Weight / presentWeight, 4), points[i], f.Detail)).ToList();
+            f.Name, f.Value is { } v ? Math.Round(v, 1) : null, Weight(f.Name),
+            f.Value is null ? null : Math.Round(Weight(f.Name) / presentWeight, 4), points[i], f.Detail)).ToList();
         var status = score >= GreenFrom ? HealthScore.Green : score >= YellowFrom ? HealthScore.Yellow : HealthScore.Red;
         return new HealthScore(score, status, result);
     }
@@ -73,54 +105,53 @@ public sealed record HealthModel
         return points;
     }
 
-    private (string, double?, double, string) UsageTrend(IWorkspaceBaselines w, int today)
+    private static (string, double?, string) UsageTrendFactor(IWorkspaceBaselines w, int day)
     {
-        var recent = DayWindow.Ending(today, 14);
+        var recent = DayWindow.Ending(day, 14);
         var current = w.DistinctActiveUsers(recent);
         var prior = w.DistinctActiveUsers(recent.Previous);
-        if (prior == 0) return ("usage_trend", null, UsageTrendWeight, "no active users in the prior 14 days to compare with");
+        if (prior == 0) return (UsageTrend, null, "no active users in the prior 14 days to compare with");
         // Flat or growing usage is full health; half the users gone is none.
         var ratio = (double)current / prior;
         var value = Math.Clamp((ratio - 0.5) / 0.5, 0, 1) * 100;
-        return ("usage_trend", value, UsageTrendWeight, $"{current} active users in the last 14 days vs {prior} in the 14 before");
+        return (UsageTrend, value, $"{current} active users in the last 14 days vs {prior} in the 14 before");
     }
 
-    private (string, double?, double, string) Engagement(IWorkspaceBaselines w, int today)
+    private static (string, double?, string) EngagementFactor(IWorkspaceBaselines w, int day)
     {
-        if (w.SeatsPurchased is not ({ } seats and > 0)) return ("engagement", null, EngagementWeight, "no seats purchased in the profile");
-        var users = w.DistinctActiveUsers(DayWindow.Ending(today, 28));
+        if (w.SeatsPurchased is not ({ } seats and > 0)) return (Engagement, null, "no seats purchased in the profile");
+        var users = w.DistinctActiveUsers(DayWindow.Ending(day, 28));
         // 80% of seats active in 28 days counts as fully engaged.
         var value = Math.Min(1, users / (0.8 * seats)) * 100;
-        return ("engagement", value, EngagementWeight, $"{users} of {seats} seats active in the last 28 days");
+        return (Engagement, value, $"{users} of {seats} seats active in the last 28 days");
     }
 
-    private (string, double?, double, string) AdoptionBreadth(IWorkspaceBaselines w, int today)
+    private static (string, double?, string) AdoptionBreadthFactor(IWorkspaceBaselines w, int day)
     {
         var known = w.KnownModules;
-        if (known.Count == 0) return ("adoption_breadth", null, AdoptionBreadthWeight, "no modules seen or piloted");
-        var used = w.ModulesUsed(DayWindow.Ending(today, 28));
-        return ("adoption_breadth", used * 100.0 / known.Count, AdoptionBreadthWeight, $"{used} of {known.Count} known modules used in the last 28 days");
+        if (known.Count == 0) return (AdoptionBreadth, null, "no modules seen or piloted");
+        var used = w.ModulesUsed(DayWindow.Ending(day, 28));
+        return (AdoptionBreadth, used * 100.0 / known.Count, $"{used} of {known.Count} known modules used in the last 28 days");
     }
 
-    private (string, double?, double, string) Support(IWorkspaceBaselines w, int today)
+    private static (string, double?, string) SupportFactor(IWorkspaceBaselines w, int day)
     {
-        if (!w.HasSupportData) return ("support", null, SupportWeight, "no support events received");
-        var escalations = w.SignalCount(w.Conventions.EscalationEvent, DayWindow.Ending(today, 28));
+        if (!w.HasSupportData) return (Support, null, "no support events received");
+        var escalations = w.SignalCount(w.Conventions.EscalationEvent, DayWindow.Ending(day, 28));
         var value = escalations switch { 0 => 100.0, 1 => 60.0, 2 => 30.0, _ => 0.0 };
-        return ("support", value, SupportWeight, string.Create(CultureInfo.InvariantCulture, $"{escalations} escalations in the last 28 days"));
+        return (Support, value, string.Create(CultureInfo.InvariantCulture, $"{escalations} escalations in the last 28 days"));
     }
 
-    private (string, double?, double, string) Sentiment(IWorkspaceBaselines w)
+    private static (string, double?, string) SentimentFactor(IWorkspaceBaselines w, int day)
     {
-        if (w.LatestSurveyScore is not { } score) return ("sentiment", null, SentimentWeight, "no survey answer received");
-        return ("sentiment", Math.Clamp(score, 0, 10) * 10, SentimentWeight, string.Create(CultureInfo.InvariantCulture, $"latest NPS answer {score:0.#} of 10"));
+        if (w.SurveyScoreAsOf(day) is not { } score) return (Sentiment, null, "no survey answer received");
+        return (Sentiment, Math.Clamp(score, 0, 10) * 10, string.Create(CultureInfo.InvariantCulture, $"latest NPS answer {score:0.#} of 10"));
     }
 
-    private (string, double?, double, string) Relationship(IWorkspaceBaselines w, int today)
+    private static (string, double?, string) RelationshipFactor(IWorkspaceBaselines w, int day)
     {
-        if (!w.HasCrmData) return ("relationship", null, RelationshipWeight, "no CRM events received");
-        var changes = w.SignalCount(w.Conventions.SponsorChangedEvent, DayWindow.Ending(today, 90));
-        return ("relationship", changes > 0 ? 30 : 100, RelationshipWeight,
-            changes > 0 ? "executive sponsor changed in the last 90 days" : "no sponsor change in the last 90 days");
+        if (!w.HasCrmData) return (Relationship, null, "no CRM events received");
+        var changes = w.SignalCount(w.Conventions.SponsorChangedEvent, DayWindow.Ending(day, 90));
+        return (Relationship, changes > 0 ? 30 : 100, changes > 0 ? "executive sponsor changed in the last 90 days" : "no sponsor change in the last 90 days");
     }
 }

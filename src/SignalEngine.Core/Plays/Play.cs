@@ -11,7 +11,8 @@ public enum Severity { Low, Medium, High, Critical }
 /// <summary>Who acts on a play: the CSM (risk, adoption, onboarding), the account manager (commercial expansion), or the digital channel for tier 3.</summary>
 public enum OwnerRole { Csm, AccountManager, Digital }
 
-public enum PlayStatus { Open, Resolved }
+/// <summary>Open while the condition holds; resolved when it clears; retracted when late data showed it never held.</summary>
+public enum PlayStatus { Open, Resolved, Retracted }
 
 public sealed record PlayOwner(OwnerRole Role, string? Name);
 
@@ -23,13 +24,15 @@ public sealed record Evidence(
     double? Limit,
     double Threshold,
     string Window,
-    string Comparison);
+    string Comparison,
+    string? Detail = null);
 
 public sealed record HealthAtFiring(int? Score, string Status);
 
 /// <summary>
-/// A play: one episode of one rule on one workspace. Its <see cref="PlayId"/> is derived from
-/// (workspace, rule, subject, episode), so a retry, a replay or a failover yields the same id.
+/// A play: one episode of one rule on one workspace. An episode is identified by the UTC day it
+/// started, and <see cref="PlayId"/> is derived from (workspace, rule, subject, episode start), so a
+/// retry, a replay in any order or a failover yields the same id.
 /// </summary>
 public sealed record Play
 {
@@ -39,7 +42,8 @@ public sealed record Play
 
     /// <summary>What within the workspace the rule is about, e.g. the module name; null for workspace-wide rules.</summary>
     public string? Subject { get; init; }
-    public required int Episode { get; init; }
+    /// <summary>The UTC day the episode started (in event time).</summary>
+    public required DateOnly EpisodeStart { get; init; }
     public required PlayKind Kind { get; init; }
     public required Severity Severity { get; init; }
     public required string Title { get; init; }
@@ -59,10 +63,13 @@ public sealed record Play
     public DateTimeOffset? ResolvedAt { get; init; }
     public DateTimeOffset? ResolvedEventTime { get; init; }
 
-    /// <summary>Deterministic id: "pl_" + 26 hex characters of XxHash128 over the episode's identity.</summary>
-    public static string IdFor(string workspaceId, string ruleId, string? subject, int episode)
+    /// <summary>Fired by a shadow rule: recorded and queryable, never delivered to subscribers.</summary>
+    public bool Shadow { get; init; }
+
+    /// <summary>Deterministic id: "pl_" + 26 hex characters of XxHash128 over the episode's identity (start day as a UTC day number).</summary>
+    public static string IdFor(string workspaceId, string ruleId, string? subject, int episodeStartDay)
     {
-        var identity = $"{workspaceId}\n{ruleId}\n{subject}\n{episode}";
+        var identity = $"{workspaceId}\n{ruleId}\n{subject}\n{episodeStartDay}";
         var hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(identity));
         return "pl_" + hash.ToString("x32")[..26];
     }

@@ -1,22 +1,49 @@
 using System.Globalization;
 using SignalEngine.Core.Activity;
+using SignalEngine.Core.Events;
 using SignalEngine.Core.Plays;
 
 namespace SignalEngine.Core.Rules;
 
-/// <summary>At least <see cref="MinCount"/> events named <see cref="EventName"/> in the last <see cref="WindowDays"/> days (e.g. a sponsor change, a limit hit, two escalations).</summary>
+/// <summary>Usage metrics a window-based condition can read.</summary>
+public enum UsageMetric { ActiveUsers, CoreEvents, CoreFeatures }
+
+public enum ChangeDirection { Drop, Growth }
+
+internal static class Windows
+{
+    public static string Days(int days) => days.ToString(CultureInfo.InvariantCulture) + "d";
+
+    public static double Read(IWorkspaceBaselines w, UsageMetric metric, DayWindow window) => metric switch
+    {
+        UsageMetric.ActiveUsers => w.DistinctActiveUsers(window),
+        UsageMetric.CoreEvents => w.CoreEventCount(window),
+        _ => w.DistinctCoreFeatures(window),
+    };
+
+    public static string Name(UsageMetric metric) => metric switch
+    {
+        UsageMetric.ActiveUsers => "active_users",
+        UsageMetric.CoreEvents => "core_events",
+        _ => "core_features",
+    };
+
+    public static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+}
+
+/// <summary>At least <see cref="MinCount"/> events named <see cref="EventName"/> in the last <see cref="WindowDays"/> days (a sponsor change, a limit hit, two escalations).</summary>
 public sealed record SignalCountCondition(string EventName, int WindowDays, int MinCount) : RuleCondition
 {
     public override IEnumerable<string> SignalEvents => [EventName];
 
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace)
+    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
-        var count = workspace.SignalCount(EventName, DayWindow.Ending(workspace.WatermarkDay, WindowDays));
-        var evidence = new Evidence($"count({EventName})", count, null, null, MinCount, Days(WindowDays), ">=");
+        // A silent workspace keeps its state: the window moving on without data is not a change.
+        if (!point.HasData) { yield return Observation.NoData(null); yield break; }
+        var count = workspace.SignalCount(EventName, DayWindow.Ending(point.Day, WindowDays));
+        var evidence = new Evidence($"count({EventName})", count, null, null, MinCount, Windows.Days(WindowDays), ">=");
         yield return new Observation(null, count >= MinCount, count < MinCount, evidence);
     }
-
-    internal static string Days(int days) => days.ToString(CultureInfo.InvariantCulture) + "d";
 }
 
 /// <summary>
@@ -25,15 +52,17 @@ public sealed record SignalCountCondition(string EventName, int WindowDays, int 
 /// </summary>
 public sealed record SeatRatioCondition(int WindowDays, double ThresholdPercent, double? RecoveryPercent = null) : RuleCondition
 {
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace)
+    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
         if (workspace.SeatsPurchased is not ({ } seats and > 0)) yield break;
-        var users = workspace.DistinctActiveUsers(DayWindow.Ending(workspace.WatermarkDay, WindowDays));
-        // Compare in integers scaled by 100 so 90 of 100 seats is exactly 90%, not 89.999...
+        if (!point.HasData) { yield return Observation.NoData(null); yield break; }
+        var users = workspace.DistinctActiveUsers(DayWindow.Ending(point.Day, WindowDays));
+        // Compare users × 100 with threshold × seats so 90 of 100 seats is exactly 90%, not 89.999...
         var breached = users * 100.0 >= ThresholdPercent * seats;
         var cleared = users * 100.0 < (RecoveryPercent ?? ThresholdPercent) * seats;
         var percent = Math.Round(users * 100.0 / seats, 2);
-        var evidence = new Evidence("seat_utilisation_percent", percent, users, seats, ThresholdPercent, SignalCountCondition.Days(WindowDays), ">=");
+        var evidence = new Evidence("seat_utilisation_percent", percent, users, seats, ThresholdPercent, Windows.Days(WindowDays), ">=",
+            $"{users} of {seats} seats active");
         yield return new Observation(null, breached, cleared, evidence);
     }
 }
@@ -44,19 +73,159 @@ public sealed record SeatRatioCondition(int WindowDays, double ThresholdPercent,
 /// </summary>
 public sealed record CohortShareCondition(int WindowDays, double ThresholdPercent, double? RecoveryPercent = null) : RuleCondition
 {
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace)
+    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
-        var window = DayWindow.Ending(workspace.WatermarkDay, WindowDays);
+        var window = DayWindow.Ending(point.Day, WindowDays);
         foreach (var (module, pilots) in workspace.Pilots.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             var cohort = pilots.Distinct(StringComparer.Ordinal).ToList();
             if (cohort.Count == 0) continue;
+            if (!point.HasData) { yield return Observation.NoData(module); continue; }
             var adopted = workspace.DistinctModuleUsers(module, cohort, window);
             var breached = adopted * 100.0 >= ThresholdPercent * cohort.Count;
             var cleared = adopted * 100.0 < (RecoveryPercent ?? ThresholdPercent) * cohort.Count;
             var percent = Math.Round(adopted * 100.0 / cohort.Count, 2);
-            var evidence = new Evidence($"pilot_adoption_percent({module})", percent, adopted, cohort.Count, ThresholdPercent, SignalCountCondition.Days(WindowDays), ">=");
+            var evidence = new Evidence($"pilot_adoption_percent({module})", percent, adopted, cohort.Count, ThresholdPercent, Windows.Days(WindowDays), ">=",
+                $"{adopted} of {cohort.Count} pilot users used {module}");
             yield return new Observation(module, breached, cleared, evidence);
         }
+    }
+}
+
+/// <summary>
+/// A usage metric over the last <see cref="WindowDays"/> complete days against the window before:
+/// fires when it dropped (or grew) by at least <see cref="ThresholdPercent"/> of the earlier window,
+/// provided that window reached <see cref="MinimumBaseline"/>. Only complete days with data are
+/// judged, so an unfinished day or a telemetry gap never reads as a drop.
+/// </summary>
+public sealed record ChangeCondition(UsageMetric Metric, int WindowDays, ChangeDirection Direction, double ThresholdPercent, double MinimumBaseline, double? RecoveryPercent = null)
+    : RuleCondition
+{
+    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    {
+        if (!point.IsComplete || !point.HasData) { yield return Observation.NoData(null); yield break; }
+        var current = DayWindow.Ending(point.Day, WindowDays);
+        var now = Windows.Read(workspace, Metric, current);
+        var before = Windows.Read(workspace, Metric, current.Previous);
+        var name = Windows.Name(Metric);
+        if (before < MinimumBaseline || before <= 0)
+        {
+            var thin = new Evidence(name, now, before, null, ThresholdPercent, Windows.Days(WindowDays), "baseline below minimum");
+            yield return new Observation(null, false, true, thin);
+            yield break;
+        }
+        var change = (now - before) / before * 100;
+        var moved = Direction == ChangeDirection.Drop ? -change : change;
+        var evidence = new Evidence(name, now, before, null, ThresholdPercent, Windows.Days(WindowDays),
+            Direction == ChangeDirection.Drop ? "drop % >=" : "growth % >=",
+            $"{Windows.Number(Math.Round(change, 1))}% ({Windows.Number(now)} in the last {WindowDays} days vs {Windows.Number(before)} in the {WindowDays} before)");
+        yield return new Observation(null, moved >= ThresholdPercent, moved < (RecoveryPercent ?? ThresholdPercent), evidence);
+    }
+}
+
+/// <summary>
+/// Daily active users far below the workspace's own history for the same weekday: robust z-score
+/// (median and MAD of up to <see cref="MaxWeeks"/> earlier same weekdays with data) at or below
+/// <see cref="ZThreshold"/>. Complete days with data only.
+/// </summary>
+public sealed record AnomalyCondition(double ZThreshold, double RecoveryZ, int MinWeeks, int MaxWeeks) : RuleCondition
+{
+    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    {
+        if (!point.IsComplete || !point.HasData) { yield return Observation.NoData(null); yield break; }
+        var history = new List<double>(MaxWeeks);
+        for (var week = 1; week <= MaxWeeks; week++)
+        {
+            var day = point.Day - 7 * week;
+            if (workspace.HasDataOn(day)) history.Add(workspace.DailyActiveUsers(day));
+        }
+        if (history.Count < MinWeeks) { yield return Observation.NoData(null); yield break; }
+        var today = workspace.DailyActiveUsers(point.Day);
+        var z = RobustZ.Of(today, history, out var median, out var scale);
+        var evidence = new Evidence("daily_active_users", today, median, null, ZThreshold, $"same weekday, {history.Count} weeks", "robust z <=",
+            string.Create(CultureInfo.InvariantCulture, $"z = {z:0.##} (median {median:0.##}, scale {scale:0.##})"));
+        yield return new Observation(null, z <= ZThreshold, z > RecoveryZ, evidence);
+    }
+}
+
+/// <summary>Robust z-score: (x − median) / (1.4826 · MAD), falling back to the mean absolute deviation, then to 1, when the spread is zero.</summary>
+public static class RobustZ
+{
+    public static double Of(double value, IReadOnlyList<double> history, out double median, out double scale)
+    {
+        median = Median(history);
+        var m = median;
+        var mad = Median(history.Select(h => Math.Abs(h - m)).ToList());
+        scale = 1.4826 * mad;
+        if (scale <= 0) scale = 1.2533 * history.Average(h => Math.Abs(h - m));
+        if (scale <= 0) scale = 1;
+        return (value - median) / scale;
+    }
+
+    public static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+}
+
+/// <summary>A previously active workspace with no user activity for <see cref="Days"/> days (silence).</summary>
+public sealed record AbsenceCondition(int Days) : RuleCondition
+{
+    public override bool IsTimeBased => true;
+
+    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    {
+        if (!workspace.EverActive) yield break;
+        var last = workspace.LastUserActivityOnOrBefore(point.Day);
+        var silentDays = last is { } l ? point.Day - l : Days + ActivityBitmap.Span;
+        var evidence = new Evidence("days_without_user_activity", silentDays, null, null, Days, Windows.Days(Days), ">=",
+            last is { } d ? $"last user activity on {DateOnly.FromDateTime(EventDay.Start(d).UtcDateTime):yyyy-MM-dd}" : "no user activity in the kept history");
+        yield return new Observation(null, silentDays >= Days, silentDays < Days, evidence);
+    }
+
+    public override DateTimeOffset? NextDue(IWorkspaceBaselines workspace) =>
+        workspace.LastUserActivityOnOrBefore(workspace.WatermarkDay) is { } last ? EventDay.Start(last + Days) : null;
+}
+
+/// <summary>
+/// A milestone (the catalogue's activation event) not reached <see cref="Days"/> days after the workspace
+/// was created. Only judged while the workspace is younger than <see cref="RelevantForDays"/>, so an old
+/// customer adopting the engine is not flagged for an onboarding long past.
+/// </summary>
+public sealed record DeadlineCondition(int Days, int RelevantForDays) : RuleCondition
+{
+    public override bool IsTimeBased => true;
+
+    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    {
+        if (workspace.CreatedAt is not { } created) yield break;
+        var reached = workspace.ActivatedAt is { } activated && activated <= point.At;
+        var age = (point.At - created).TotalDays;
+        if (!reached && age > RelevantForDays) { yield return Observation.NoData(null); yield break; }
+        var evidence = new Evidence("workspace_age_days", Math.Floor(age), null, null, Days, Windows.Days(Days), ">= without activation",
+            reached ? "activation milestone reached" : $"created {created:yyyy-MM-dd}, activation milestone not reached");
+        yield return new Observation(null, !reached && age >= Days, reached, evidence);
+    }
+
+    public override DateTimeOffset? NextDue(IWorkspaceBaselines workspace) =>
+        workspace.CreatedAt is { } created && workspace.ActivatedAt is null ? created.AddDays(Days) : null;
+}
+
+/// <summary>
+/// Distinct core features used in <see cref="WindowDays"/> days below <see cref="RatioPercent"/>% of the
+/// segment's median, once the segment has at least <see cref="MinimumPeers"/> workspaces.
+/// </summary>
+public sealed record BelowPeersCondition(int WindowDays, double RatioPercent, int MinimumPeers, double? RecoveryPercent = null) : RuleCondition
+{
+    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    {
+        if (workspace.Peers is not { } peers || peers.Workspaces < MinimumPeers || peers.Median <= 0) yield break;
+        if (!point.HasData) { yield return Observation.NoData(null); yield break; }
+        var mine = workspace.DistinctCoreFeatures(DayWindow.Ending(point.Day, WindowDays));
+        var evidence = new Evidence("core_features_used", mine, peers.Median, null, RatioPercent, Windows.Days(WindowDays), "% of segment median <",
+            $"{mine} distinct core features vs segment median {Windows.Number(peers.Median)} over {peers.Workspaces} workspaces");
+        yield return new Observation(null, mine * 100.0 < RatioPercent * peers.Median, mine * 100.0 >= (RecoveryPercent ?? RatioPercent) * peers.Median, evidence);
     }
 }

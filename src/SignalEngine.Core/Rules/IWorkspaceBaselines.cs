@@ -2,6 +2,9 @@ using SignalEngine.Core.Activity;
 
 namespace SignalEngine.Core.Rules;
 
+/// <summary>The median of a segment's workspaces for the peer comparison, and how many workspaces it is taken over.</summary>
+public readonly record struct PeerBaseline(double Median, int Workspaces);
+
 /// <summary>The read side of a workspace that rule conditions and the health score are computed from.</summary>
 public interface IWorkspaceBaselines
 {
@@ -10,13 +13,34 @@ public interface IWorkspaceBaselines
 
     int? SeatsPurchased { get; }
 
+    DateTimeOffset? CreatedAt { get; }
+
+    /// <summary>Event time of the activation milestone, if reached.</summary>
+    DateTimeOffset? ActivatedAt { get; }
+
     IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots { get; }
 
+    /// <summary>The segment median of distinct core features used over 28 days, as last reported by the peers.</summary>
+    PeerBaseline? Peers { get; }
+
+    /// <summary>True if the workspace sent any event on that day: a day without events is "no data", not zero usage.</summary>
+    bool HasDataOn(int day);
+
+    /// <summary>The newest day on or before <paramref name="day"/> with any user activity, within the kept history.</summary>
+    int? LastUserActivityOnOrBefore(int day);
+
+    /// <summary>True if any user was ever active, even before the kept history.</summary>
+    bool EverActive { get; }
+
     int DistinctActiveUsers(DayWindow window);
+
+    int DailyActiveUsers(int day);
 
     long SignalCount(string eventName, DayWindow window);
 
     long CoreEventCount(DayWindow window);
+
+    int DistinctCoreFeatures(DayWindow window);
 
     int DistinctModuleUsers(string module, IEnumerable<string> userIds, DayWindow window);
 
@@ -25,7 +49,8 @@ public interface IWorkspaceBaselines
 
     int ModulesUsed(DayWindow window);
 
-    double? LatestSurveyScore { get; }
+    /// <summary>The latest survey score received for a moment before the end of <paramref name="day"/>.</summary>
+    double? SurveyScoreAsOf(int day);
 
     bool HasSupportData { get; }
 

@@ -1,4 +1,3 @@
-using SignalEngine.Core.Plays;
 
 namespace SignalEngine.Core.Rules;
 
@@ -47,41 +46,15 @@ public sealed record RuleCatalogue(IReadOnlyList<RuleDefinition> Rules, EventCon
             .Append(Conventions.EscalationEvent)
             .ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>The default rules of DOMAIN.md that the engine evaluates today.</summary>
-    public static RuleCatalogue Default { get; } = new(
-    [
-        new RuleDefinition
-        {
-            Id = "risk.sponsor_change",
-            Kind = PlayKind.ChurnRisk,
-            Severity = Severity.High,
-            // The episode lasts while a sponsor change is within the last 30 days: a second change in that time is the same risk.
-            Condition = new SignalCountCondition("crm.sponsor_changed", WindowDays: 30, MinCount: 1),
-            Title = "Executive sponsor changed at {workspace}",
-        },
-        new RuleDefinition
-        {
-            Id = "expansion.usage_limit",
-            Kind = PlayKind.Expansion,
-            Severity = Severity.Medium,
-            Condition = new SignalCountCondition("limit.reached", WindowDays: 7, MinCount: 1),
-            Title = "{workspace} hit a plan limit ({value} in the last {window})",
-        },
-        new RuleDefinition
-        {
-            Id = "expansion.seat_pressure",
-            Kind = PlayKind.Expansion,
-            Severity = Severity.Medium,
-            Condition = new SeatRatioCondition(WindowDays: 28, ThresholdPercent: 90, RecoveryPercent: 85),
-            Title = "{workspace} uses {value}% of its purchased seats",
-        },
-        new RuleDefinition
-        {
-            Id = "expansion.module_adoption",
-            Kind = PlayKind.Expansion,
-            Severity = Severity.Medium,
-            Condition = new CohortShareCondition(WindowDays: 28, ThresholdPercent: 80, RecoveryPercent: 70),
-            Title = "{value}% of {subject} pilot users at {workspace} adopted the module",
-        },
-    ], new EventConventions());
+    /// <summary>Rules that fire plays to subscribers; shadow rules are evaluated too but only recorded.</summary>
+    public IEnumerable<RuleDefinition> LiveRules => Rules.Where(r => !r.Shadow);
+
+    private static readonly Lazy<(RuleCatalogue Catalogue, Health.HealthModel Health)> Shipped =
+        new(() => CatalogueLoader.Load(CatalogueLoader.DefaultText(), "default-catalogue.yaml"));
+
+    /// <summary>The catalogue that ships with the engine: the eleven default rules of DOMAIN.md.</summary>
+    public static RuleCatalogue Default => Shipped.Value.Catalogue;
+
+    /// <summary>The health model of the shipped catalogue.</summary>
+    public static Health.HealthModel DefaultHealth => Shipped.Value.Health;
 }

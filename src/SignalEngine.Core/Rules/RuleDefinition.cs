@@ -3,10 +3,10 @@ using SignalEngine.Core.Plays;
 namespace SignalEngine.Core.Rules;
 
 /// <summary>
-/// A rule as RevOps declares it: what to watch (<see cref="Condition"/>), how long it must hold
-/// before firing (<see cref="For"/>), how long a play stays open after the condition clears
+/// A rule as RevOps declares it in the catalogue: what to watch (<see cref="Condition"/>), how long it
+/// must hold before firing (<see cref="For"/>), how long a play stays open after the condition clears
 /// (<see cref="KeepFiringFor"/>), and how long to wait before a new episode (<see cref="Cooldown"/>).
-/// All durations are in event time.
+/// Durations are in event time; rules are evaluated once per UTC day (and continuously for today).
 /// </summary>
 public sealed record RuleDefinition
 {
@@ -15,7 +15,7 @@ public sealed record RuleDefinition
     public required Severity Severity { get; init; }
     public required RuleCondition Condition { get; init; }
 
-    /// <summary>Title with placeholders: {workspace}, {subject}, {value}, {threshold}, {limit}, {baseline}, {window}.</summary>
+    /// <summary>Title with placeholders: {workspace}, {subject}, {value}, {baseline}, {limit}, {threshold}, {window}, {detail}.</summary>
     public required string Title { get; init; }
     public TimeSpan For { get; init; } = TimeSpan.Zero;
     public TimeSpan KeepFiringFor { get; init; } = TimeSpan.Zero;
@@ -30,16 +30,32 @@ public sealed record RuleDefinition
     /// <summary>Segments the rule applies to; empty means all.</summary>
     public IReadOnlySet<string> Segments { get; init; } = new HashSet<string>();
 
+    /// <summary>A shadow rule is evaluated like any other, but its plays are only visible with <c>shadow=true</c>, never delivered.</summary>
+    public bool Shadow { get; init; }
+
     public bool AppliesTo(int? tier, string? segment) =>
         (Tiers.Count == 0 || (tier is { } t && Tiers.Contains(t))) &&
         (Segments.Count == 0 || (segment is not null && Segments.Contains(segment)));
 }
 
+/// <summary>The point in event time a rule is evaluated at: a UTC day, complete or still running.</summary>
+/// <param name="At">End of <paramref name="Day"/> for a complete day; the current event time for today.</param>
+/// <param name="IsComplete">False for the day still receiving events (provisional evaluation).</param>
+/// <param name="HasData">The workspace sent events on that day.</param>
+public readonly record struct EvaluationPoint(int Day, DateTimeOffset At, bool IsComplete, bool HasData);
+
 /// <summary>
-/// What a condition saw for one subject at one evaluation. <see cref="Breached"/> starts (or keeps)
-/// an episode; <see cref="Cleared"/> ends it. Between the two (hysteresis) the state stays as it is.
+/// What a condition saw for one subject at one evaluation point. <see cref="Breached"/> starts (or keeps)
+/// an episode; <see cref="Cleared"/> ends it; between the two (hysteresis) nothing changes. An observation
+/// that is not <see cref="Known"/> (no data) changes nothing at all.
 /// </summary>
-public sealed record Observation(string? Subject, bool Breached, bool Cleared, Evidence Evidence);
+public sealed record Observation(string? Subject, bool Breached, bool Cleared, Evidence Evidence)
+{
+    public bool Known { get; init; } = true;
+
+    public static Observation NoData(string? subject) =>
+        new(subject, false, false, new Evidence("no_data", 0, null, null, 0, "", "")) { Known = false };
+}
 
 /// <summary>A rule's condition: reads the workspace's baselines and reports one observation per subject.</summary>
 public abstract record RuleCondition
@@ -47,5 +63,14 @@ public abstract record RuleCondition
     /// <summary>Event names whose daily counts this condition reads; the workspace keeps counters for exactly these.</summary>
     public virtual IEnumerable<string> SignalEvents => [];
 
-    public abstract IEnumerable<Observation> Observe(IWorkspaceBaselines workspace);
+    /// <summary>
+    /// Time-based conditions (silence, deadlines) can become true with no new event, so they are also
+    /// evaluated on days without data and when the engine's clock passes <see cref="NextDue"/>.
+    /// </summary>
+    public virtual bool IsTimeBased => false;
+
+    public abstract IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point);
+
+    /// <summary>For time-based conditions: the earliest event time at which it could become true without new data.</summary>
+    public virtual DateTimeOffset? NextDue(IWorkspaceBaselines workspace) => null;
 }

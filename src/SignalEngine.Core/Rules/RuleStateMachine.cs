@@ -2,24 +2,32 @@ namespace SignalEngine.Core.Rules;
 
 public enum RulePhase : byte { Normal, Pending, Firing, Recovering }
 
-/// <summary>The state of one (workspace, rule, subject): its phase, since when, and which episode it is on.</summary>
-public sealed record RuleState(RulePhase Phase, DateTimeOffset Since, int Episode, DateTimeOffset? CooldownUntil)
+/// <summary>
+/// The state of one (workspace, rule, subject): its phase, since when (event time), the UTC day the
+/// current or last episode started (its identity), and the end of a cooldown.
+/// </summary>
+public sealed record RuleState(RulePhase Phase, DateTimeOffset Since, int EpisodeStartDay, DateTimeOffset? CooldownUntil)
 {
     public static readonly RuleState Initial = new(RulePhase.Normal, DateTimeOffset.MinValue, 0, null);
+
+    public bool IsActive => Phase is RulePhase.Firing or RulePhase.Recovering;
 }
 
 public enum RuleTransition { None, Fire, Resolve }
 
 /// <summary>
 /// Normal → Pending (<c>for</c>) → Firing → Recovering (<c>keepFiringFor</c>) → Normal, then cooldown.
-/// One play per episode: a condition that stays true, or wobbles inside the hysteresis band, does not fire again.
+/// One play per episode: a condition that stays true, or wobbles inside the hysteresis band, does not
+/// fire again; an observation without data changes nothing.
 /// </summary>
 public static class RuleStateMachine
 {
-    public static (RuleState State, RuleTransition Transition) Step(RuleState state, Observation? observation, RuleDefinition rule, DateTimeOffset at)
+    public static (RuleState State, RuleTransition Transition) Step(RuleState state, Observation? observation, RuleDefinition rule, EvaluationPoint point)
     {
+        if (observation is { Known: false }) return (state, RuleTransition.None);
+        var at = point.At;
         var breached = observation?.Breached ?? false;
-        // No observation (e.g. the module lost its pilots) ends an episode like a cleared condition.
+        // No observation at all (the module lost its pilots, the rule stopped applying) ends an episode like a cleared condition.
         var cleared = observation?.Cleared ?? true;
 
         switch (state.Phase)
@@ -27,14 +35,12 @@ public static class RuleStateMachine
             case RulePhase.Normal:
                 if (!breached || (state.CooldownUntil is { } until && at < until)) return (state, RuleTransition.None);
                 return rule.For <= TimeSpan.Zero
-                    ? (state with { Phase = RulePhase.Firing, Since = at, Episode = state.Episode + 1, CooldownUntil = null }, RuleTransition.Fire)
+                    ? Fire(state, point)
                     : (state with { Phase = RulePhase.Pending, Since = at }, RuleTransition.None);
 
             case RulePhase.Pending:
                 if (!breached) return (state with { Phase = RulePhase.Normal, Since = at }, RuleTransition.None);
-                return at - state.Since >= rule.For
-                    ? (state with { Phase = RulePhase.Firing, Since = at, Episode = state.Episode + 1, CooldownUntil = null }, RuleTransition.Fire)
-                    : (state, RuleTransition.None);
+                return at - state.Since >= rule.For ? Fire(state, point) : (state, RuleTransition.None);
 
             case RulePhase.Firing:
                 if (!cleared) return (state, RuleTransition.None);
@@ -50,6 +56,9 @@ public static class RuleStateMachine
                 throw new InvalidOperationException($"unknown phase {state.Phase}");
         }
     }
+
+    private static (RuleState, RuleTransition) Fire(RuleState state, EvaluationPoint point) =>
+        (state with { Phase = RulePhase.Firing, Since = point.At, EpisodeStartDay = point.Day, CooldownUntil = null }, RuleTransition.Fire);
 
     private static (RuleState, RuleTransition) Resolve(RuleState state, RuleDefinition rule, DateTimeOffset at) =>
         (state with { Phase = RulePhase.Normal, Since = at, CooldownUntil = rule.Cooldown > TimeSpan.Zero ? at + rule.Cooldown : null }, RuleTransition.Resolve);

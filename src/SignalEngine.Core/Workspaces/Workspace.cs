@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SignalEngine.Core.Activity;
 using SignalEngine.Core.Events;
 using SignalEngine.Core.Health;
@@ -23,12 +25,23 @@ public sealed record WorkspaceMetrics(
     DateTimeOffset? ActivatedAt);
 
 /// <summary>
-/// One customer workspace: per-user activity by UTC event day, feature and module usage, signal
-/// counts, the state machine of every rule, and the plays it has open. Pure: time comes in as arguments.
-/// <see cref="Apply"/> folds a batch of events in and evaluates the rules once for the whole batch.
+/// One customer workspace: per-user activity by UTC event day, feature and module usage, signal counts,
+/// the state machine of every rule, and the plays it has published. Pure: time comes in as arguments.
+/// <para>
+/// Rules are evaluated in event time, one UTC day at a time: complete days are evaluated once and
+/// their rule states committed; the current day is evaluated provisionally on every batch, so a play
+/// fires the moment its threshold crosses. Late data for a committed day rewinds the rule states to an
+/// anchor and re-runs the days since, so the plays are a function of the history, not of its arrival
+/// order; plays that the corrected history no longer supports are retracted.
+/// </para>
 /// </summary>
 public sealed partial class Workspace : IWorkspaceBaselines
 {
+    /// <summary>The anchor trails the newest evaluated day by at most this many days (inside the 128-day ring).</summary>
+    private const int MaxAnchorLag = 120;
+    private const int AnchorLagAfterAdvance = 100;
+    private const int MaxSurveyAnswers = 16;
+
     private readonly RuleCatalogue _catalogue;
     private readonly HealthModel _healthModel;
     private readonly Dictionary<string, ActivityBitmap> _users = new(StringComparer.Ordinal);
@@ -37,9 +50,18 @@ public sealed partial class Workspace : IWorkspaceBaselines
     private readonly Dictionary<string, ActivityBitmap> _coreFeatures = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DayCounter> _signals = new(StringComparer.Ordinal);
     private readonly DayCounter _coreEvents = new();
-    private readonly Dictionary<string, RuleState> _ruleStates = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Play> _openPlays = new(StringComparer.Ordinal);
-    private (DateTimeOffset At, double Score)? _latestSurvey;
+    private ActivityBitmap _dataDays;
+    private ActivityBitmap _userDays;
+    private readonly List<(DateTimeOffset At, double Score)> _surveys = [];
+
+    // Evaluation: rule states as of the end of the anchor day and of the last committed day, and every published play.
+    private bool _evaluationStarted;
+    private int _anchorDay;
+    private Dictionary<string, RuleState> _anchorStates = new(StringComparer.Ordinal);
+    private int _evaluatedThrough;
+    private Dictionary<string, RuleState> _committed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Play> _plays = new(StringComparer.Ordinal);
+    private int? _dirtyFrom;
 
     public Workspace(string id, RuleCatalogue catalogue, HealthModel healthModel)
     {
@@ -52,20 +74,28 @@ public sealed partial class Workspace : IWorkspaceBaselines
     public WorkspaceProfile? Profile { get; private set; }
     public long EventsApplied { get; private set; }
 
-    /// <summary>The newest event time seen: "now" for every rule window.</summary>
+    /// <summary>The newest event time seen from this workspace.</summary>
     public DateTimeOffset? Watermark { get; private set; }
+
+    /// <summary>The engine's event-time clock as last told (may be ahead of a silent workspace's watermark).</summary>
+    public DateTimeOffset? EngineTime { get; private set; }
     public DateTimeOffset? ActivatedAt { get; private set; }
     public bool HasSupportData { get; private set; }
     public bool HasCrmData { get; private set; }
+    public bool EverActive { get; private set; }
+    public PeerBaseline? Peers { get; private set; }
 
     /// <summary>Known at all: it has a profile or has applied an event.</summary>
     public bool Exists => Profile is not null || EventsApplied > 0;
 
-    public IReadOnlyCollection<Play> OpenPlays => _openPlays.Values;
+    public IEnumerable<Play> OpenPlays => _plays.Values.Where(p => p.Status == PlayStatus.Open);
+
+    /// <summary>Every play this workspace has published within its evaluation horizon, in its latest status.</summary>
+    public IEnumerable<Play> Plays => _plays.Values;
 
     /// <summary>
-    /// Folds already de-duplicated events into the baselines, then evaluates every rule once at the new
-    /// watermark. Returns the plays that fired or resolved.
+    /// Folds already de-duplicated events into the baselines, then evaluates the rules once for the batch.
+    /// Returns the plays that fired, resolved, reopened or were retracted.
     /// </summary>
     public IReadOnlyList<Play> Apply(IReadOnlyList<UsageEvent> events, DateTimeOffset processingTime)
     {
@@ -73,21 +103,48 @@ public sealed partial class Workspace : IWorkspaceBaselines
         return Evaluate(processingTime);
     }
 
-    /// <summary>Replaces the CRM profile (seats, pilots, owners may have changed) and re-evaluates.</summary>
+    /// <summary>Replaces the CRM profile (seats, pilots, owners, creation date) and re-evaluates from the anchor.</summary>
     public IReadOnlyList<Play> SetProfile(WorkspaceProfile profile, DateTimeOffset processingTime)
     {
         Profile = profile;
+        // Seats, pilots or the creation date may change what past days mean: re-run the kept history.
+        MarkDirty(int.MinValue);
         return Evaluate(processingTime);
     }
+
+    /// <summary>The engine's clock moved on (time-based rules: silence, deadlines); evaluates if that matters.</summary>
+    public IReadOnlyList<Play> AdvanceEngineTime(DateTimeOffset engineTime, DateTimeOffset processingTime)
+    {
+        if (EngineTime is { } known && engineTime <= known) return [];
+        EngineTime = engineTime;
+        return Evaluate(processingTime);
+    }
+
+    /// <summary>The segment's latest peer baseline for the peer comparison.</summary>
+    public IReadOnlyList<Play> SetPeers(PeerBaseline? peers, DateTimeOffset processingTime)
+    {
+        if (Peers == peers) return [];
+        Peers = peers;
+        return Evaluate(processingTime);
+    }
+
+    private void MarkDirty(int day) => _dirtyFrom = _dirtyFrom is { } d ? Math.Min(d, day) : day;
 
     private void Fold(UsageEvent e)
     {
         var day = e.Day;
         var conventions = _catalogue.Conventions;
         EventsApplied++;
+        MarkDirty(day);
         if (Watermark is null || e.Timestamp > Watermark) Watermark = e.Timestamp;
+        _dataDays.Set(day);
 
-        if (e.UserId is { } user) SetDay(_users, user, day, int.MaxValue);
+        if (e.UserId is { } user)
+        {
+            SetDay(_users, user, day, int.MaxValue);
+            _userDays.Set(day);
+            EverActive = true;
+        }
 
         var name = e.Name;
         if (name.StartsWith(conventions.CoreFeaturePrefix, StringComparison.Ordinal))
@@ -111,18 +168,25 @@ public sealed partial class Workspace : IWorkspaceBaselines
         if (name == conventions.ActivationEvent && (ActivatedAt is null || e.Timestamp < ActivatedAt)) ActivatedAt = e.Timestamp;
         if (name == conventions.SurveyEvent
             && e.Properties?.TryGetValue(conventions.SurveyScoreProperty, out var score) == true
-            && score.Kind == PropertyKind.Number
-            && (_latestSurvey is null || e.Timestamp >= _latestSurvey.Value.At))
+            && score.Kind == PropertyKind.Number)
         {
-            _latestSurvey = (e.Timestamp, score.Number);
+            RecordSurvey(e.Timestamp, score.Number);
         }
+    }
+
+    private void RecordSurvey(DateTimeOffset at, double score)
+    {
+        // Ordered by time (ties by score) so the kept answers do not depend on arrival order.
+        var index = _surveys.FindIndex(s => s.At > at || (s.At == at && s.Score > score));
+        _surveys.Insert(index < 0 ? _surveys.Count : index, (at, score));
+        if (_surveys.Count > MaxSurveyAnswers) _surveys.RemoveAt(0);
     }
 
     /// <summary>Marks a key active on a day; a new key is only tracked while fewer than <paramref name="cap"/> are.</summary>
     private static bool SetDay(Dictionary<string, ActivityBitmap> map, string key, int day, int cap)
     {
-        ref var bitmap = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(map, key);
-        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref bitmap))
+        ref var bitmap = ref CollectionsMarshal.GetValueRefOrNullRef(map, key);
+        if (Unsafe.IsNullRef(ref bitmap))
         {
             if (map.Count >= cap) return false;
             var fresh = new ActivityBitmap();
@@ -134,63 +198,193 @@ public sealed partial class Workspace : IWorkspaceBaselines
         return true;
     }
 
-    /// <summary>Runs every applicable rule's state machine at the current watermark.</summary>
+    /// <summary>The instant up to which rules are evaluated: the newest of the workspace's and the engine's event time.</summary>
+    private DateTimeOffset? EvaluationTime => (Watermark, EngineTime) switch
+    {
+        ({ } w, { } e) => w > e ? w : e,
+        ({ } w, null) => w,
+        (null, { } e) => e,
+        _ => null,
+    };
+
+    /// <summary>Evaluates every complete day not yet committed, then the current day provisionally, and publishes the difference.</summary>
     public IReadOnlyList<Play> Evaluate(DateTimeOffset processingTime)
     {
-        if (Watermark is not { } at) return [];
-        List<Play>? changes = null;
+        if (EvaluationTime is not { } now) return [];
+        var endDay = EventDay.Of(now);
+        if (!_evaluationStarted)
+        {
+            _evaluationStarted = true;
+            _anchorDay = Math.Min(_dataDays.IsEmpty ? endDay : FirstDataDay(), endDay) - 1;
+            _evaluatedThrough = _anchorDay;
+        }
+
+        if (_dirtyFrom is { } dirty && dirty <= _evaluatedThrough)
+        {
+            // Late data (or a profile change) touches committed days: restart from the anchor.
+            if (dirty <= _anchorDay && _anchorStates.Count == 0) _anchorDay = Math.Max(dirty, endDay - MaxAnchorLag) - 1;
+            _committed = new Dictionary<string, RuleState>(_anchorStates, StringComparer.Ordinal);
+            _evaluatedThrough = _anchorDay;
+        }
+        _dirtyFrom = null;
+        AdvanceAnchorIfFar(endDay);
+
+        var from = _evaluatedThrough + 1;
+        var run = new EvaluationRun(from);
+        for (var day = from; day < endDay; day++)
+        {
+            var point = new EvaluationPoint(day, EventDay.Start(day + 1), IsComplete: true, HasData: _dataDays.IsSet(day));
+            EvaluateDay(_committed, point, run);
+        }
+        _evaluatedThrough = Math.Max(_evaluatedThrough, endDay - 1);
+
+        var provisional = new Dictionary<string, RuleState>(_committed, StringComparer.Ordinal);
+        EvaluateDay(provisional, new EvaluationPoint(endDay, now, IsComplete: false, HasData: _dataDays.IsSet(endDay)), run);
+        return Publish(run, provisional, processingTime);
+    }
+
+    private int FirstDataDay()
+    {
+        for (var day = _dataDays.HeadDay - ActivityBitmap.Span + 1; day <= _dataDays.HeadDay; day++)
+            if (_dataDays.IsSet(day)) return day;
+        return _dataDays.HeadDay;
+    }
+
+    /// <summary>Keeps the anchor inside the kept history by re-running the days it skips (no publication).</summary>
+    private void AdvanceAnchorIfFar(int endDay)
+    {
+        if (endDay - _anchorDay <= MaxAnchorLag) return;
+        var newAnchor = endDay - AnchorLagAfterAdvance;
+        var states = new Dictionary<string, RuleState>(_anchorStates, StringComparer.Ordinal);
+        var silent = new EvaluationRun(_anchorDay + 1);
+        for (var day = Math.Max(_anchorDay + 1, newAnchor - ActivityBitmap.Span + 1); day <= newAnchor; day++)
+            EvaluateDay(states, new EvaluationPoint(day, EventDay.Start(day + 1), true, _dataDays.IsSet(day)), silent);
+        _anchorStates = states;
+        _anchorDay = newAnchor;
+        if (_evaluatedThrough < newAnchor)
+        {
+            _committed = new Dictionary<string, RuleState>(states, StringComparer.Ordinal);
+            _evaluatedThrough = newAnchor;
+        }
+        // Plays that ended before the anchor can no longer change: forget them.
+        foreach (var stale in _plays.Where(p => p.Value.Status != PlayStatus.Open && DayOf(p.Value.EpisodeStart) <= newAnchor).Select(p => p.Key).ToList())
+            _plays.Remove(stale);
+    }
+
+    /// <summary>What one run of the state machines produced: episodes that fired (by play id) and those that resolved.</summary>
+    private sealed class EvaluationRun(int fromDay)
+    {
+        public int FromDay { get; } = fromDay;
+        public Dictionary<string, Play> Fired { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, EvaluationPoint> Resolved { get; } = new(StringComparer.Ordinal);
+    }
+
+    private void EvaluateDay(Dictionary<string, RuleState> states, EvaluationPoint point, EvaluationRun run)
+    {
         HealthScore? health = null;
         foreach (var rule in _catalogue.Rules)
         {
-            var applies = rule.AppliesTo(Profile?.Tier, Profile?.Segment);
+            if (!point.HasData && !rule.Condition.IsTimeBased) continue;
             var observed = new HashSet<string>(StringComparer.Ordinal);
-            if (applies)
+            if (rule.AppliesTo(Profile?.Tier, Profile?.Segment))
             {
-                foreach (var observation in rule.Condition.Observe(this))
+                foreach (var observation in rule.Condition.Observe(this, point))
                 {
                     var key = StateKey(rule.Id, observation.Subject);
                     observed.Add(key);
-                    Step(rule, key, observation.Subject, observation, at, processingTime, ref changes, ref health);
+                    Step(states, rule, key, observation.Subject, observation, point, run, ref health);
                 }
             }
             // Subjects that vanished (module no longer piloted, rule no longer applies) end their episode.
-            foreach (var (key, state) in _ruleStates.Where(s => s.Value.Phase != RulePhase.Normal && BelongsTo(s.Key, rule.Id) && !observed.Contains(s.Key)).ToList())
-                Step(rule, key, SubjectOf(key, rule.Id), null, at, processingTime, ref changes, ref health);
+            foreach (var key in states.Where(s => s.Value.Phase != RulePhase.Normal && BelongsTo(s.Key, rule.Id) && !observed.Contains(s.Key)).Select(s => s.Key).ToList())
+                Step(states, rule, key, SubjectOf(key, rule.Id), null, point, run, ref health);
         }
-        return changes ?? (IReadOnlyList<Play>)[];
     }
 
-    private void Step(RuleDefinition rule, string key, string? subject, Observation? observation, DateTimeOffset at,
-        DateTimeOffset processingTime, ref List<Play>? changes, ref HealthScore? health)
+    private void Step(Dictionary<string, RuleState> states, RuleDefinition rule, string key, string? subject, Observation? observation,
+        EvaluationPoint point, EvaluationRun run, ref HealthScore? health)
     {
-        var before = _ruleStates.GetValueOrDefault(key) ?? RuleState.Initial;
-        var (after, transition) = RuleStateMachine.Step(before, observation, rule, at);
-        if (after != before) _ruleStates[key] = after;
+        var before = states.GetValueOrDefault(key) ?? RuleState.Initial;
+        var (after, transition) = RuleStateMachine.Step(before, observation, rule, point);
+        if (after != before) states[key] = after;
         switch (transition)
         {
             case RuleTransition.Fire:
-                health ??= Health();
-                var play = NewPlay(rule, subject, after.Episode, observation!.Evidence, at, processingTime, health);
-                _openPlays[key] = play;
-                (changes ??= []).Add(play);
+                health ??= _healthModel.Compute(this, point.Day);
+                var play = NewPlay(rule, subject, after.EpisodeStartDay, observation!.Evidence, point.At, health);
+                run.Fired[play.PlayId] = play;
+                run.Resolved.Remove(play.PlayId);
                 break;
-            case RuleTransition.Resolve when _openPlays.Remove(key, out var open):
-                (changes ??= []).Add(open with { Status = PlayStatus.Resolved, ResolvedAt = processingTime, ResolvedEventTime = at });
+            case RuleTransition.Resolve:
+                run.Resolved[Play.IdFor(Id, rule.Id, subject, before.EpisodeStartDay)] = point;
                 break;
         }
     }
 
-    private Play NewPlay(RuleDefinition rule, string? subject, int episode, Evidence evidence, DateTimeOffset at, DateTimeOffset processingTime, HealthScore health) => new()
+    /// <summary>Makes the published plays match what the run says, and returns every play whose status changed.</summary>
+    private List<Play> Publish(EvaluationRun run, Dictionary<string, RuleState> finalStates, DateTimeOffset processingTime)
     {
-        PlayId = Play.IdFor(Id, rule.Id, subject, episode),
+        var changes = new List<Play>();
+        var stillActive = finalStates
+            .Where(s => s.Value.IsActive)
+            .Select(s => Play.IdFor(Id, RuleOf(s.Key), SubjectOf(s.Key, RuleOf(s.Key)), s.Value.EpisodeStartDay))
+            .ToHashSet(StringComparer.Ordinal);
+
+        foreach (var (playId, fired) in run.Fired)
+        {
+            var status = stillActive.Contains(playId) ? PlayStatus.Open : PlayStatus.Resolved;
+            if (_plays.TryGetValue(playId, out var known))
+            {
+                if (known.Status != status) changes.Add(_plays[playId] = WithStatus(known, status, run, playId, processingTime));
+            }
+            else
+            {
+                changes.Add(_plays[playId] = WithStatus(fired with { FiredAt = processingTime }, status, run, playId, processingTime));
+            }
+        }
+
+        foreach (var (playId, play) in _plays.ToList())
+        {
+            if (run.Fired.ContainsKey(playId)) continue;
+            if (DayOf(play.EpisodeStart) >= run.FromDay)
+            {
+                // The corrected history has no such episode: late data showed it never happened.
+                if (play.Status != PlayStatus.Retracted)
+                    changes.Add(_plays[playId] = play with { Status = PlayStatus.Retracted, ResolvedAt = processingTime, ResolvedEventTime = null });
+                continue;
+            }
+            // Episodes that started before this run: resolved by it, or (again) open.
+            var status = stillActive.Contains(playId) ? PlayStatus.Open
+                : run.Resolved.ContainsKey(playId) ? PlayStatus.Resolved
+                : play.Status;
+            if (status != play.Status) changes.Add(_plays[playId] = WithStatus(play, status, run, playId, processingTime));
+        }
+        return changes;
+    }
+
+    private static Play WithStatus(Play play, PlayStatus status, EvaluationRun run, string playId, DateTimeOffset processingTime) => status switch
+    {
+        PlayStatus.Resolved => play with
+        {
+            Status = PlayStatus.Resolved,
+            ResolvedAt = processingTime,
+            ResolvedEventTime = run.Resolved.TryGetValue(playId, out var at) ? at.At : play.ResolvedEventTime,
+        },
+        _ => play with { Status = status, ResolvedAt = null, ResolvedEventTime = null },
+    };
+
+    private Play NewPlay(RuleDefinition rule, string? subject, int startDay, Evidence evidence, DateTimeOffset at, HealthScore health) => new()
+    {
+        PlayId = Play.IdFor(Id, rule.Id, subject, startDay),
         WorkspaceId = Id,
         RuleId = rule.Id,
         Subject = subject,
-        Episode = episode,
+        EpisodeStart = DateOnly.FromDateTime(EventDay.Start(startDay).UtcDateTime),
         Kind = rule.Kind,
         Severity = rule.Severity,
         Title = FormatTitle(rule.Title, subject, evidence),
-        FiredAt = processingTime,
+        FiredAt = at, // replaced by the processing time when first published
+
         EventTime = at,
         Owner = PlayRouting.OwnerFor(rule.Kind, rule.OwnerRole, Profile),
         Tier = Profile?.Tier,
@@ -198,6 +392,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
         Segment = Profile?.Segment,
         Evidence = evidence,
         Health = new HealthAtFiring(health.Score, health.Status),
+        Shadow = rule.Shadow,
     };
 
     private string FormatTitle(string template, string? subject, Evidence evidence) => template
@@ -207,18 +402,51 @@ public sealed partial class Workspace : IWorkspaceBaselines
         .Replace("{threshold}", Number(evidence.Threshold), StringComparison.Ordinal)
         .Replace("{limit}", evidence.Limit is { } limit ? Number(limit) : "", StringComparison.Ordinal)
         .Replace("{baseline}", evidence.Baseline is { } baseline ? Number(baseline) : "", StringComparison.Ordinal)
-        .Replace("{window}", evidence.Window, StringComparison.Ordinal);
+        .Replace("{window}", evidence.Window, StringComparison.Ordinal)
+        .Replace("{detail}", evidence.Detail ?? "", StringComparison.Ordinal);
 
     private static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    private static int DayOf(DateOnly date) => EventDay.Of(new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
 
     private static string StateKey(string ruleId, string? subject) => subject is null ? ruleId : ruleId + "/" + subject;
 
     private static bool BelongsTo(string key, string ruleId) =>
         key.StartsWith(ruleId, StringComparison.Ordinal) && (key.Length == ruleId.Length || key[ruleId.Length] == '/');
 
+    private static string RuleOf(string key) => key.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? key[..slash] : key;
+
     private static string? SubjectOf(string key, string ruleId) => key.Length == ruleId.Length ? null : key[(ruleId.Length + 1)..];
 
-    public HealthScore Health() => _healthModel.Compute(this);
+    /// <summary>When a time-based rule could next fire without new data; null if none can.</summary>
+    public DateTimeOffset? NextDueAt()
+    {
+        DateTimeOffset? next = null;
+        foreach (var rule in _catalogue.Rules)
+        {
+            if (!rule.Condition.IsTimeBased || !rule.AppliesTo(Profile?.Tier, Profile?.Segment)) continue;
+            if (_committed.TryGetValue(rule.Id, out var state) && state.IsActive) continue;
+            if (rule.Condition.NextDue(this) is { } due && (next is null || due < next)) next = due;
+        }
+        var now = EvaluationTime;
+        return next is { } n && now is { } t && n <= t ? null : next;
+    }
+
+    /// <summary>Today's health with its 7-day trend and the factors that moved it most.</summary>
+    public HealthScore Health() => _healthModel.Explain(this, HealthDay);
+
+    /// <summary>Health of each of the last <paramref name="days"/> UTC days (oldest first), recomputed from the kept baselines.</summary>
+    public IReadOnlyList<(DateOnly Day, HealthScore Health)> HealthHistory(int days)
+    {
+        var last = HealthDay;
+        var first = Math.Max(last - days + 1, last - ActivityBitmap.Span + 29);
+        var history = new List<(DateOnly, HealthScore)>();
+        for (var day = first; day <= last; day++)
+            history.Add((DateOnly.FromDateTime(EventDay.Start(day).UtcDateTime), _healthModel.Compute(this, day)));
+        return history;
+    }
+
+    private int HealthDay => EvaluationTime is { } t ? EventDay.Of(t) : WatermarkDay;
 
     public WorkspaceMetrics Metrics()
     {
@@ -230,20 +458,40 @@ public sealed partial class Workspace : IWorkspaceBaselines
             EventsApplied, Watermark,
             DistinctActiveUsers(last7), active28,
             CoreEventCount(last7), CoreEventCount(last28),
-            _coreFeatures.Values.Count(f => f.AnyIn(last28)),
+            DistinctCoreFeatures(last28),
             active28, Profile?.SeatsPurchased, _users.Count,
             _moduleUsers.OrderBy(m => m.Key, StringComparer.Ordinal).ToDictionary(m => m.Key, m => m.Value.Values.Count(u => u.AnyIn(last28)), StringComparer.Ordinal),
             ActivatedAt);
     }
 
+    /// <summary>The value this workspace contributes to its segment's peer median: distinct core features over the last 28 days.</summary>
+    public int PeerMetric() => DistinctCoreFeatures(DayWindow.Ending(WatermarkDay, 28));
+
     // IWorkspaceBaselines: what rules and the health score read.
-    public int WatermarkDay => Watermark is { } w ? EventDay.Of(w) : 0;
+    public int WatermarkDay => Watermark is { } w ? EventDay.Of(w) : EvaluationTime is { } t ? EventDay.Of(t) : 0;
     public int? SeatsPurchased => Profile?.SeatsPurchased;
+    public DateTimeOffset? CreatedAt => Profile?.CreatedAt;
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots => Profile?.Pilots ?? new Dictionary<string, IReadOnlyList<string>>();
     public EventConventions Conventions => _catalogue.Conventions;
-    public double? LatestSurveyScore => _latestSurvey?.Score;
+    public double? SurveyScoreAsOf(int day)
+    {
+        var end = EventDay.Start(day + 1);
+        for (var i = _surveys.Count - 1; i >= 0; i--)
+            if (_surveys[i].At < end) return _surveys[i].Score;
+        return null;
+    }
 
     public IReadOnlySet<string> KnownModules => _moduleDays.Keys.Concat(Pilots.Keys).ToHashSet(StringComparer.Ordinal);
+
+    public bool HasDataOn(int day) => _dataDays.IsSet(day);
+
+    public int? LastUserActivityOnOrBefore(int day)
+    {
+        if (_userDays.IsEmpty) return null;
+        for (var d = Math.Min(day, _userDays.HeadDay); d > _userDays.HeadDay - ActivityBitmap.Span; d--)
+            if (_userDays.IsSet(d)) return d;
+        return null;
+    }
 
     public int DistinctActiveUsers(DayWindow window)
     {
@@ -253,10 +501,20 @@ public sealed partial class Workspace : IWorkspaceBaselines
         return count;
     }
 
+    public int DailyActiveUsers(int day)
+    {
+        var count = 0;
+        foreach (var activity in _users.Values)
+            if (activity.IsSet(day)) count++;
+        return count;
+    }
+
     public long SignalCount(string eventName, DayWindow window) =>
         _signals.TryGetValue(eventName, out var counter) ? counter.SumIn(window) : 0;
 
     public long CoreEventCount(DayWindow window) => _coreEvents.SumIn(window);
+
+    public int DistinctCoreFeatures(DayWindow window) => _coreFeatures.Values.Count(f => f.AnyIn(window));
 
     public int DistinctModuleUsers(string module, IEnumerable<string> userIds, DayWindow window)
     {

@@ -24,11 +24,17 @@ public sealed partial class Workspace
             WriteProfile(w, Profile);
             w.Write(EventsApplied);
             WriteInstant(w, Watermark);
+            WriteInstant(w, EngineTime);
             WriteInstant(w, ActivatedAt);
             w.Write(HasSupportData);
             w.Write(HasCrmData);
-            w.Write(_latestSurvey.HasValue);
-            if (_latestSurvey is { } survey) { w.Write(survey.At.UtcTicks); w.Write(survey.Score); }
+            w.Write(EverActive);
+            w.Write(Peers.HasValue);
+            if (Peers is { } peers) { w.Write(peers.Median); w.Write(peers.Workspaces); }
+            w.Write(_surveys.Count);
+            foreach (var (at, score) in _surveys) { w.Write(at.UtcTicks); w.Write(score); }
+            WriteBitmap(w, _dataDays);
+            WriteBitmap(w, _userDays);
             WriteBitmaps(w, _users);
             WriteBitmaps(w, _moduleDays);
             WriteBitmaps(w, _coreFeatures);
@@ -37,17 +43,14 @@ public sealed partial class Workspace
             WriteCounter(w, _coreEvents);
             w.Write(_signals.Count);
             foreach (var (name, counter) in _signals) { w.Write(name); WriteCounter(w, counter); }
-            w.Write(_ruleStates.Count);
-            foreach (var (key, state) in _ruleStates)
-            {
-                w.Write(key);
-                w.Write((byte)state.Phase);
-                w.Write(state.Since.UtcTicks);
-                w.Write(state.Episode);
-                WriteInstant(w, state.CooldownUntil);
-            }
-            w.Write(_openPlays.Count);
-            foreach (var (key, play) in _openPlays) { w.Write(key); WritePlay(w, play); }
+            w.Write(_evaluationStarted);
+            w.Write(_anchorDay);
+            WriteStates(w, _anchorStates);
+            w.Write(_evaluatedThrough);
+            WriteStates(w, _committed);
+            w.Write(_dirtyFrom ?? int.MaxValue);
+            w.Write(_plays.Count);
+            foreach (var play in _plays.Values) WritePlay(w, play);
         }
         return buffer.ToArray();
     }
@@ -63,11 +66,16 @@ public sealed partial class Workspace
             Profile = ReadProfile(r),
             EventsApplied = r.ReadInt64(),
             Watermark = ReadInstant(r),
+            EngineTime = ReadInstant(r),
             ActivatedAt = ReadInstant(r),
             HasSupportData = r.ReadBoolean(),
             HasCrmData = r.ReadBoolean(),
+            EverActive = r.ReadBoolean(),
         };
-        if (r.ReadBoolean()) workspace._latestSurvey = (new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadDouble());
+        if (r.ReadBoolean()) workspace.Peers = new PeerBaseline(r.ReadDouble(), r.ReadInt32());
+        for (var i = r.ReadInt32(); i > 0; i--) workspace._surveys.Add((new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadDouble()));
+        workspace._dataDays = ReadBitmap(r);
+        workspace._userDays = ReadBitmap(r);
         ReadBitmaps(r, workspace._users);
         ReadBitmaps(r, workspace._moduleDays);
         ReadBitmaps(r, workspace._coreFeatures);
@@ -84,28 +92,63 @@ public sealed partial class Workspace
             workspace._signals[r.ReadString()] = counter;
             ReadCounter(r, counter);
         }
+        workspace._evaluationStarted = r.ReadBoolean();
+        workspace._anchorDay = r.ReadInt32();
+        workspace._anchorStates = ReadStates(r);
+        workspace._evaluatedThrough = r.ReadInt32();
+        workspace._committed = ReadStates(r);
+        var dirty = r.ReadInt32();
+        workspace._dirtyFrom = dirty == int.MaxValue ? null : dirty;
         for (var i = r.ReadInt32(); i > 0; i--)
         {
-            var key = r.ReadString();
-            workspace._ruleStates[key] = new RuleState((RulePhase)r.ReadByte(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadInt32(), ReadInstant(r));
-        }
-        for (var i = r.ReadInt32(); i > 0; i--)
-        {
-            var key = r.ReadString();
-            workspace._openPlays[key] = ReadPlay(r);
+            var play = ReadPlay(r);
+            workspace._plays[play.PlayId] = play;
         }
         return workspace;
     }
 
+    private static void WriteStates(BinaryWriter w, Dictionary<string, RuleState> states)
+    {
+        w.Write(states.Count);
+        foreach (var (key, state) in states)
+        {
+            w.Write(key);
+            w.Write((byte)state.Phase);
+            w.Write(state.Since.UtcTicks);
+            w.Write(state.EpisodeStartDay);
+            WriteInstant(w, state.CooldownUntil);
+        }
+    }
+
+    private static Dictionary<string, RuleState> ReadStates(BinaryReader r)
+    {
+        var states = new Dictionary<string, RuleState>(StringComparer.Ordinal);
+        for (var i = r.ReadInt32(); i > 0; i--)
+        {
+            var key = r.ReadString();
+            states[key] = new RuleState((RulePhase)r.ReadByte(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadInt32(), ReadInstant(r));
+        }
+        return states;
+    }
+
+    private static void WriteBitmap(BinaryWriter w, ActivityBitmap bitmap)
+    {
+        w.Write(bitmap.Low);
+        w.Write(bitmap.High);
+        w.Write(bitmap.HeadDay);
+    }
+
+    private static ActivityBitmap ReadBitmap(BinaryReader r) => new(r.ReadUInt64(), r.ReadUInt64(), r.ReadInt32());
+
     private static void WriteBitmaps(BinaryWriter w, Dictionary<string, ActivityBitmap> map)
     {
         w.Write(map.Count);
-        foreach (var (key, bitmap) in map) { w.Write(key); w.Write(bitmap.Low); w.Write(bitmap.High); w.Write(bitmap.HeadDay); }
+        foreach (var (key, bitmap) in map) { w.Write(key); WriteBitmap(w, bitmap); }
     }
 
     private static void ReadBitmaps(BinaryReader r, Dictionary<string, ActivityBitmap> map)
     {
-        for (var i = r.ReadInt32(); i > 0; i--) map[r.ReadString()] = new ActivityBitmap(r.ReadUInt64(), r.ReadUInt64(), r.ReadInt32());
+        for (var i = r.ReadInt32(); i > 0; i--) map[r.ReadString()] = ReadBitmap(r);
     }
 
     private static void WriteCounter(BinaryWriter w, DayCounter counter)
@@ -208,7 +251,7 @@ public sealed partial class Workspace
         w.Write(p.WorkspaceId);
         w.Write(p.RuleId);
         WriteText(w, p.Subject);
-        w.Write(p.Episode);
+        w.Write(p.EpisodeStart.DayNumber);
         w.Write((byte)p.Kind);
         w.Write((byte)p.Severity);
         w.Write(p.Title);
@@ -226,11 +269,13 @@ public sealed partial class Workspace
         w.Write(p.Evidence.Threshold);
         w.Write(p.Evidence.Window);
         w.Write(p.Evidence.Comparison);
+        WriteText(w, p.Evidence.Detail);
         w.Write(p.Health.Score ?? -1);
         w.Write(p.Health.Status);
         w.Write((byte)p.Status);
         WriteInstant(w, p.ResolvedAt);
         WriteInstant(w, p.ResolvedEventTime);
+        w.Write(p.Shadow);
     }
 
     private static Play ReadPlay(BinaryReader r)
@@ -239,7 +284,7 @@ public sealed partial class Workspace
         var workspaceId = r.ReadString();
         var ruleId = r.ReadString();
         var subject = ReadText(r);
-        var episode = r.ReadInt32();
+        var episodeStart = DateOnly.FromDayNumber(r.ReadInt32());
         var kind = (PlayKind)r.ReadByte();
         var severity = (Severity)r.ReadByte();
         var title = r.ReadString();
@@ -249,15 +294,15 @@ public sealed partial class Workspace
         var tier = r.ReadInt32();
         var pod = ReadText(r);
         var segment = ReadText(r);
-        var evidence = new Evidence(r.ReadString(), r.ReadDouble(), ReadNumber(r), ReadNumber(r), r.ReadDouble(), r.ReadString(), r.ReadString());
+        var evidence = new Evidence(r.ReadString(), r.ReadDouble(), ReadNumber(r), ReadNumber(r), r.ReadDouble(), r.ReadString(), r.ReadString(), ReadText(r));
         var score = r.ReadInt32();
         var health = new HealthAtFiring(score < 0 ? null : score, r.ReadString());
         return new Play
         {
-            PlayId = playId, WorkspaceId = workspaceId, RuleId = ruleId, Subject = subject, Episode = episode, Kind = kind,
+            PlayId = playId, WorkspaceId = workspaceId, RuleId = ruleId, Subject = subject, EpisodeStart = episodeStart, Kind = kind,
             Severity = severity, Title = title, FiredAt = firedAt, EventTime = eventTime, Owner = owner, Tier = tier == 0 ? null : tier,
             Pod = pod, Segment = segment, Evidence = evidence, Health = health,
-            Status = (PlayStatus)r.ReadByte(), ResolvedAt = ReadInstant(r), ResolvedEventTime = ReadInstant(r),
+            Status = (PlayStatus)r.ReadByte(), ResolvedAt = ReadInstant(r), ResolvedEventTime = ReadInstant(r), Shadow = r.ReadBoolean(),
         };
     }
 }
