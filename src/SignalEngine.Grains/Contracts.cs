@@ -2,6 +2,7 @@ using Orleans.Concurrency;
 using SignalEngine.Core.Events;
 using SignalEngine.Core.Health;
 using SignalEngine.Core.Plays;
+using SignalEngine.Core.Rules;
 using SignalEngine.Core.Workspaces;
 
 namespace SignalEngine.Grains;
@@ -45,6 +46,10 @@ public sealed record WorkspaceView(
     [property: Id(3)] HealthScore Health,
     [property: Id(4)] Play[] OpenPlays);
 
+/// <summary>The health score of one UTC day.</summary>
+[GenerateSerializer, Immutable]
+public sealed record HealthDay([property: Id(0)] DateOnly Day, [property: Id(1)] HealthScore Health);
+
 /// <summary>Plays that fired or resolved, in the order they happened.</summary>
 [GenerateSerializer, Immutable]
 public sealed class PlayBatch(Play[] plays)
@@ -65,6 +70,12 @@ public interface IIngestPartitionGrain : IGrainWithIntegerKey
 public interface IWorkspaceGrain : IGrainWithStringKey
 {
     Task SetProfile(WorkspaceProfile profile);
+
+    /// <summary>The engine's event-time clock reached <paramref name="engineTime"/>: evaluate time-based rules (silence, deadlines).</summary>
+    Task Tick(DateTimeOffset engineTime);
+
+    /// <summary>Daily health for the last <paramref name="days"/> days, oldest first; null if the workspace is unknown.</summary>
+    Task<HealthDay[]?> GetHealthHistory(int days);
 
     /// <summary>The workspace's profile, metrics, health and open plays; null if it has neither a profile nor events.</summary>
     Task<WorkspaceView?> GetView();
@@ -90,4 +101,48 @@ public interface IPlayLedgerGrain : IGrainWithIntegerKey
     Task Subscribe(IPlayObserver observer);
 
     Task Unsubscribe(IPlayObserver observer);
+}
+
+/// <summary>
+/// The engine's event-time clock: the newest event time accepted anywhere in the cluster. When no event
+/// has arrived for <see cref="EngineClockOptions.IdleAfter"/>, it follows the processing clock, so
+/// time-based rules still fire when every product is quiet.
+/// </summary>
+public interface IEngineClockGrain : IGrainWithIntegerKey
+{
+    Task<DateTimeOffset?> Advance(DateTimeOffset? observedEventTime);
+}
+
+/// <summary>
+/// The time wheel: workspaces waiting for a time-based rule are registered in the bucket of their due
+/// time (one grain per bucket), so nothing holds a timer or reminder per workspace. The wheel fires every
+/// bucket whose end the engine clock has passed.
+/// </summary>
+public interface ITimeWheelGrain : IGrainWithIntegerKey
+{
+    Task Track(long bucket);
+
+    /// <summary>Fires the due buckets; returns how many workspaces were woken.</summary>
+    Task<int> Advance(DateTimeOffset engineTime);
+}
+
+/// <summary>The workspaces due within one time-wheel bucket (key: bucket number = due time / bucket length).</summary>
+public interface IDueBucketGrain : IGrainWithIntegerKey
+{
+    Task Add(string workspaceId);
+
+    Task Remove(string workspaceId);
+
+    Task<int> Fire(DateTimeOffset engineTime);
+}
+
+/// <summary>
+/// A segment's peer baseline (key: segment name): each workspace's latest value of the peer metric, and
+/// their median, kept incrementally in a histogram; no scan of all workspaces.
+/// </summary>
+public interface ISegmentPeersGrain : IGrainWithStringKey
+{
+    Task<PeerBaseline> Report(string workspaceId, int value);
+
+    Task Leave(string workspaceId);
 }

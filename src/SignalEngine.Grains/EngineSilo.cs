@@ -22,7 +22,8 @@ public static class EngineSilo
         services.AddSerializer(s => s.AddSignalEngineTypes());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(RuleCatalogue.Default);
-        services.TryAddSingleton(HealthModel.Default);
+        services.TryAddSingleton(RuleCatalogue.DefaultHealth);
+        services.TryAddSingleton(new EngineClockOptions());
         services.TryAddSingleton(new DeduplicationOptions());
         services.TryAddSingleton(new WorkspaceGrainOptions());
         services.TryAddSingleton(new PlayLedgerOptions());

@@ -31,18 +31,21 @@ public sealed class PlayLedgerGrain(PlayLedgerOptions options, ILogger<PlayLedge
             if (_plays.TryGetValue(play.PlayId, out var known))
             {
                 if (known.Status == play.Status) continue;
+                // Keep when it first fired: a reopened or re-sent play is the same play.
+                var updated = play with { FiredAt = known.FiredAt };
+                _plays[play.PlayId] = updated;
+                (changed ??= []).Add(updated);
+                continue;
             }
-            else
-            {
-                _firingOrder.Enqueue(play.PlayId);
-            }
+            _firingOrder.Enqueue(play.PlayId);
             _plays[play.PlayId] = play;
             (changed ??= []).Add(play);
         }
         while (_plays.Count > options.MaxRetainedPlays && _firingOrder.TryDequeue(out var oldest)) _plays.Remove(oldest);
-        if (changed is not null)
+        // Shadow plays are recorded for the query API but never delivered.
+        if (changed?.Where(p => !p.Shadow).ToArray() is { Length: > 0 } delivered)
         {
-            var update = new PlayBatch([.. changed]);
+            var update = new PlayBatch(delivered);
             _observers.Notify(observer => observer.OnPlays(update));
         }
         return Task.CompletedTask;

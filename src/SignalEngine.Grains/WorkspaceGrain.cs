@@ -8,12 +8,19 @@ using SignalEngine.Core.Workspaces;
 
 namespace SignalEngine.Grains;
 
-/// <summary>What a workspace grain persists: the Core snapshot and the plays not yet recorded by the ledger.</summary>
+/// <summary>
+/// What a workspace grain persists: the Core snapshot, the plays not yet recorded by the ledger, and
+/// where it is registered in the time wheel and the peer baseline.
+/// </summary>
 [GenerateSerializer]
 public sealed class WorkspaceGrainState
 {
     [Id(0)] public byte[]? Snapshot { get; set; }
     [Id(1)] public List<Play> Outbox { get; set; } = [];
+    [Id(2)] public long? DueBucket { get; set; }
+    [Id(3)] public string? PeerSegment { get; set; }
+    [Id(4)] public int? PeerValue { get; set; }
+    [Id(5)] public int PeerReportedDay { get; set; }
 }
 
 /// <summary>How often a workspace grain checkpoints its state and retries its outbox.</summary>
@@ -24,7 +31,8 @@ public sealed record WorkspaceGrainOptions
 
 /// <summary>
 /// Thin shell around <see cref="Workspace"/>: applies each stream batch in one go, sends the plays it
-/// produced to the ledger through an outbox (retried until recorded), and checkpoints the snapshot.
+/// produced to the ledger through an outbox (retried until recorded), keeps its time-wheel registration
+/// and segment report current, and checkpoints the snapshot.
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.WorkspaceEvents)]
 public sealed class WorkspaceGrain(
@@ -32,6 +40,7 @@ public sealed class WorkspaceGrain(
     RuleCatalogue catalogue,
     HealthModel healthModel,
     WorkspaceGrainOptions options,
+    EngineClockOptions clockOptions,
     TimeProvider clock,
     ILogger<WorkspaceGrain> logger)
     : Grain, IWorkspaceGrain, IAsyncObserver<EventBatch>, IStreamSubscriptionObserver
@@ -55,12 +64,8 @@ public sealed class WorkspaceGrain(
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
         await handleFactory.Create<EventBatch>().ResumeAsync(this);
 
-    public async Task OnNextAsync(EventBatch item, StreamSequenceToken? token = null)
-    {
-        var changes = _workspace.Apply(item.Events, clock.GetUtcNow());
-        _dirty = true;
-        await PublishAsync(changes);
-    }
+    public async Task OnNextAsync(EventBatch item, StreamSequenceToken? token = null) =>
+        await AfterChangeAsync(_workspace.Apply(item.Events, clock.GetUtcNow()));
 
     public Task OnCompletedAsync() => Task.CompletedTask;
 
@@ -72,23 +77,87 @@ public sealed class WorkspaceGrain(
 
     public async Task SetProfile(WorkspaceProfile profile)
     {
-        var changes = _workspace.SetProfile(profile, clock.GetUtcNow());
-        _dirty = true;
-        await PublishAsync(changes);
+        await AfterChangeAsync(_workspace.SetProfile(profile, clock.GetUtcNow()));
         // A profile is written by a person or a CRM sync and read back at once: persist it now.
         await CheckpointAsync(CancellationToken.None);
     }
 
+    public async Task Tick(DateTimeOffset engineTime)
+    {
+        state.State.DueBucket = null; // the bucket that woke us is being emptied
+        await AfterChangeAsync(_workspace.AdvanceEngineTime(engineTime, clock.GetUtcNow()), registrationChanged: true);
+    }
+
     public Task<WorkspaceView?> GetView() => Task.FromResult(_workspace.Exists
         ? new WorkspaceView(_workspace.Id, _workspace.Profile, _workspace.Metrics(), _workspace.Health(),
-            _workspace.OpenPlays.OrderByDescending(p => p.FiredAt).ToArray())
+            _workspace.OpenPlays.Where(p => !p.Shadow).OrderByDescending(p => p.FiredAt).ToArray())
         : null);
 
-    private async Task PublishAsync(IReadOnlyList<Play> changes)
+    public Task<HealthDay[]?> GetHealthHistory(int days) => Task.FromResult(_workspace.Exists
+        ? _workspace.HealthHistory(days).Select(h => new HealthDay(h.Day, h.Health)).ToArray()
+        : null);
+
+    private async Task AfterChangeAsync(IReadOnlyList<Play> changes, bool registrationChanged = false)
     {
-        if (changes.Count == 0) return;
-        state.State.Outbox.AddRange(changes);
-        await FlushOutboxAsync();
+        _dirty = true;
+        if (changes.Count > 0)
+        {
+            state.State.Outbox.AddRange(changes);
+            await FlushOutboxAsync();
+        }
+        await ReportToPeersAsync();
+        await KeepDueRegistrationAsync(registrationChanged);
+    }
+
+    /// <summary>Registers the workspace in the time-wheel bucket of its next due time (and leaves the old one).</summary>
+    private async Task KeepDueRegistrationAsync(bool force)
+    {
+        var due = _workspace.NextDueAt();
+        long? bucket = due is { } d ? clockOptions.BucketOf(d) : null;
+        if (!force && bucket == state.State.DueBucket) return;
+        try
+        {
+            if (state.State.DueBucket is { } old && old != bucket) await GrainFactory.GetGrain<IDueBucketGrain>(old).Remove(_workspace.Id);
+            if (bucket is { } fresh) await GrainFactory.GetGrain<IDueBucketGrain>(fresh).Add(_workspace.Id);
+            state.State.DueBucket = bucket;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not register workspace {WorkspaceId} in the time wheel; will retry", _workspace.Id);
+        }
+    }
+
+    /// <summary>Sends the peer metric to the segment when it changed (or once a day) and takes the segment's median back.</summary>
+    private async Task ReportToPeersAsync()
+    {
+        var segment = _workspace.Profile?.Segment;
+        try
+        {
+            if (state.State.PeerSegment is { } previous && previous != segment)
+            {
+                await GrainFactory.GetGrain<ISegmentPeersGrain>(previous).Leave(_workspace.Id);
+                state.State.PeerSegment = null;
+                state.State.PeerValue = null;
+            }
+            if (segment is null || _workspace.EventsApplied == 0) return;
+            var value = _workspace.PeerMetric();
+            var day = _workspace.WatermarkDay;
+            if (state.State.PeerSegment == segment && state.State.PeerValue == value && state.State.PeerReportedDay >= day) return;
+            var peers = await GrainFactory.GetGrain<ISegmentPeersGrain>(segment).Report(_workspace.Id, value);
+            state.State.PeerSegment = segment;
+            state.State.PeerValue = value;
+            state.State.PeerReportedDay = day;
+            var changes = _workspace.SetPeers(peers, clock.GetUtcNow());
+            if (changes.Count > 0)
+            {
+                state.State.Outbox.AddRange(changes);
+                await FlushOutboxAsync();
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not report workspace {WorkspaceId} to its segment; will retry", _workspace.Id);
+        }
     }
 
     private async Task FlushOutboxAsync()

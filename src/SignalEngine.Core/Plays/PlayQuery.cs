@@ -14,7 +14,11 @@ public sealed record PlayQuery
     public DateTimeOffset? Since { get; init; }
     public int Limit { get; init; } = DefaultLimit;
 
+    /// <summary>False: plays of live rules only; true: plays of shadow rules only.</summary>
+    public bool Shadow { get; init; }
+
     public bool Matches(Play play) =>
+        play.Shadow == Shadow &&
         (WorkspaceId is null || play.WorkspaceId == WorkspaceId) &&
         (RuleId is null || play.RuleId == RuleId) &&
         (Kind is null || play.Kind == Kind) &&

@@ -24,8 +24,9 @@ public static class PlaysEndpoints
     }
 
     /// <summary>
-    /// One <c>event: play</c> per fired play (<c>id:</c> its play id) and one <c>event: play_resolved</c>
-    /// when it resolves (<c>id:</c> play id + ".resolved"); a comment line every 15 s keeps proxies from closing it.
+    /// One <c>event: play</c> per fired play (<c>id:</c> its play id), one <c>event: play_resolved</c> when it
+    /// resolves (<c>id:</c> play id + ".resolved") and <c>event: play_retracted</c> if late data showed it never
+    /// held; a comment line every 15 s keeps proxies from closing it. Shadow plays never appear here.
     /// </summary>
     public static async Task Stream(HttpContext context, LivePlayFeed feed)
     {
@@ -72,9 +73,13 @@ public static class PlaysEndpoints
             while (reader.TryRead(out var change))
             {
                 var play = change.Play;
-                frames.Append(change.IsResolution
-                    ? Frame("play_resolved", play.PlayId + ".resolved", JsonSerializer.Serialize(play, ApiJson.Options))
-                    : Frame("play", play.PlayId, JsonSerializer.Serialize(play, ApiJson.Options)));
+                var json = JsonSerializer.Serialize(play, ApiJson.Options);
+                frames.Append(play.Status switch
+                {
+                    PlayStatus.Resolved => Frame("play_resolved", play.PlayId + ".resolved", json),
+                    PlayStatus.Retracted => Frame("play_retracted", play.PlayId + ".retracted", json),
+                    _ => Frame("play", play.PlayId, json),
+                });
             }
             await WriteAsync(response, frames.ToString(), aborted);
         }
@@ -114,6 +119,10 @@ public static class PlaysEndpoints
                 case "since" when allowPaging:
                     if (EventValidator.TryParseRfc3339(value, out var since)) query = query with { Since = since };
                     else errors.Add($"since: '{value}' is not an RFC 3339 date-time with an offset");
+                    break;
+                case "shadow" when allowPaging:
+                    if (bool.TryParse(value, out var shadow)) query = query with { Shadow = shadow };
+                    else errors.Add($"shadow: '{value}' is not true or false");
                     break;
                 case "limit" when allowPaging:
                     if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= PlayQuery.MaxLimit)

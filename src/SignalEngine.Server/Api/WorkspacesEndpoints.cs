@@ -42,6 +42,22 @@ public static class WorkspacesEndpoints
             : Results.Json(view, ApiJson.Options);
     }
 
+    public sealed record HealthHistoryResponse(string WorkspaceId, IReadOnlyList<HealthDay> Days);
+
+    /// <summary><c>GET /v1/workspaces/{id}/health?days=N</c>: the daily score history, oldest first (N from 1 to 90, default 30).</summary>
+    public static async Task<IResult> GetHealth(string workspaceId, string? days, IGrainFactory grains)
+    {
+        if (EventValidator.Identifier("workspaceId", workspaceId, 128, required: true) is { } idError)
+            return ApiJson.Error(StatusCodes.Status400BadRequest, idError);
+        var count = 30;
+        if (days is not null && (!int.TryParse(days, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count) || count is < 1 or > 90))
+            return ApiJson.Error(StatusCodes.Status400BadRequest, "invalid query", [$"days: '{days}' is not a whole number from 1 to 90"]);
+        var history = await grains.GetGrain<IWorkspaceGrain>(workspaceId).GetHealthHistory(count);
+        return history is null
+            ? ApiJson.Error(StatusCodes.Status404NotFound, $"workspace '{workspaceId}' is unknown: no profile and no events")
+            : Results.Json(new HealthHistoryResponse(workspaceId, history), ApiJson.Options);
+    }
+
     /// <summary>Reads the profile field by field so each type error names its field.</summary>
     private static (WorkspaceProfile? Profile, List<string> Errors) ReadProfile(JsonElement root)
     {

@@ -5,11 +5,8 @@ using SignalEngine.Grains;
 
 namespace SignalEngine.Server.Feed;
 
-/// <summary>A play change as the live feed carries it: a new play, or the resolution of an open one.</summary>
-public sealed record PlayChange(Play Play)
-{
-    public bool IsResolution => Play.Status == PlayStatus.Resolved;
-}
+/// <summary>A play change as the live feed carries it: a new play, a resolution or a retraction.</summary>
+public sealed record PlayChange(Play Play);
 
 /// <summary>
 /// This silo's window on the play ledger: one observer subscription (renewed periodically), fanned out

@@ -27,8 +27,9 @@ public static class EngineHost
         builder.Services.AddSingleton(settings.EventLimits);
         builder.Services.AddSingleton(settings.Deduplication);
         builder.Services.AddSingleton<EventValidator>();
-        builder.Services.AddSingleton(RuleCatalogue.Default);
-        builder.Services.AddSingleton(HealthModel.Default);
+        var (catalogue, health) = LoadCatalogue(builder.Configuration["SIGNALENGINE_CATALOG"]);
+        builder.Services.AddSingleton(catalogue);
+        builder.Services.AddSingleton(health);
         builder.Services.AddSingleton(new WorkspaceGrainOptions());
         builder.Services.AddSingleton(new PlayLedgerOptions());
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
@@ -49,6 +50,7 @@ public static class EngineHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestPipeline>());
         builder.Services.AddSingleton<LivePlayFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePlayFeed>());
+        builder.Services.AddHostedService<EngineTimeKeeper>();
 
         customize?.Invoke(builder);
 
@@ -56,6 +58,29 @@ public static class EngineHost
         MapEndpoints(app);
         AnnounceAtStart(app, settings);
         return app;
+    }
+
+    /// <summary>The shipped catalogue, or the file SIGNALENGINE_CATALOG names; any mistake stops the start.</summary>
+    private static (RuleCatalogue, HealthModel) LoadCatalogue(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) return (RuleCatalogue.Default, RuleCatalogue.DefaultHealth);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidConfigurationException([$"SIGNALENGINE_CATALOG: cannot read '{path}': {ex.Message}"]);
+        }
+        try
+        {
+            return CatalogueLoader.Load(text, path);
+        }
+        catch (CatalogueException ex)
+        {
+            throw new InvalidConfigurationException(ex.Errors);
+        }
     }
 
     private static void MapEndpoints(WebApplication app)
@@ -69,6 +94,7 @@ public static class EngineHost
         v1.MapPost("/events", EventsEndpoint.Post);
         v1.MapPut("/workspaces/{workspaceId}", WorkspacesEndpoints.Put);
         v1.MapGet("/workspaces/{workspaceId}", WorkspacesEndpoints.Get);
+        v1.MapGet("/workspaces/{workspaceId}/health", WorkspacesEndpoints.GetHealth);
         v1.MapGet("/plays", PlaysEndpoints.Query);
         v1.MapGet("/plays/stream", PlaysEndpoints.Stream);
     }

@@ -27,8 +27,12 @@ public sealed class IngestPipeline(IGrainFactory grains, EngineSettings settings
         .ToArray();
 
     private long _pendingEvents;
+    private long _newestEventTicks;
 
     public bool IsRunning { get; private set; }
+
+    /// <summary>The newest event time this silo has handed on: its contribution to the engine clock.</summary>
+    public DateTimeOffset? NewestEventTime => Interlocked.Read(ref _newestEventTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     public async Task<SubmitResult> SubmitAsync(IReadOnlyList<UsageEvent> events)
     {
@@ -68,6 +72,9 @@ public sealed class IngestPipeline(IGrainFactory grains, EngineSettings settings
                     error ??= ex.Message;
                 }
             }
+            var newest = events.Max(e => e.Timestamp.UtcTicks);
+            for (var seen = Interlocked.Read(ref _newestEventTicks); newest > seen; seen = Interlocked.Read(ref _newestEventTicks))
+                if (Interlocked.CompareExchange(ref _newestEventTicks, newest, seen) == seen) break;
             // Parts that succeeded are remembered by their partitions: a retry of the whole batch reports them as duplicates.
             return error is null ? new SubmitResult(SubmitStatus.Done, duplicate) : new SubmitResult(SubmitStatus.Unavailable, duplicate, error);
         }
