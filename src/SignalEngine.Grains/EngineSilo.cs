@@ -13,6 +13,12 @@ namespace SignalEngine.Grains;
 public static class EngineSilo
 {
     /// <summary>
+    /// Service key of the clock SignalEngine reads (processing time). Keyed, so tests can give the engine a
+    /// fake clock without handing it to the Orleans runtime, whose own timers need real time.
+    /// </summary>
+    public const string Clock = "signalengine.clock";
+
+    /// <summary>
     /// Embedded (memory) mode: memory streams and memory grain storage. Services already registered
     /// (clock, catalogue, options) are kept, so the host or a test can choose them.
     /// </summary>
@@ -20,7 +26,7 @@ public static class EngineSilo
     {
         var services = silo.Services;
         services.AddSerializer(s => s.AddSignalEngineTypes());
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(Clock, TimeProvider.System);
         services.TryAddSingleton(RuleCatalogue.Default);
         services.TryAddSingleton(RuleCatalogue.DefaultHealth);
         services.TryAddSingleton(new EngineClockOptions());

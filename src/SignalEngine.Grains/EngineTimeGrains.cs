@@ -1,4 +1,5 @@
 using SignalEngine.Core.Rules;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace SignalEngine.Grains;
@@ -20,7 +21,7 @@ public sealed record EngineClockOptions
     public DateTimeOffset EndOf(long bucket) => new((bucket + 1) * BucketLength.Ticks, TimeSpan.Zero);
 }
 
-public sealed class EngineClockGrain(EngineClockOptions options, TimeProvider clock) : Grain, IEngineClockGrain
+public sealed class EngineClockGrain(EngineClockOptions options, [FromKeyedServices(EngineSilo.Clock)] TimeProvider clock) : Grain, IEngineClockGrain
 {
     private DateTimeOffset? _watermark;
     private DateTimeOffset _lastEventSeenAt;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using SignalEngine.Core.Events;
@@ -9,7 +10,7 @@ namespace SignalEngine.Grains;
 /// window, then produces one stream item per workspace. An event is only remembered once its stream
 /// accepted it, so a failed hand-off can be retried without being taken for a duplicate.
 /// </summary>
-public sealed class IngestPartitionGrain(DeduplicationOptions deduplication, TimeProvider clock, ILogger<IngestPartitionGrain> logger)
+public sealed class IngestPartitionGrain(DeduplicationOptions deduplication, [FromKeyedServices(EngineSilo.Clock)] TimeProvider clock, ILogger<IngestPartitionGrain> logger)
     : Grain, IIngestPartitionGrain
 {
     private readonly EventIdWindow _window = new(deduplication);

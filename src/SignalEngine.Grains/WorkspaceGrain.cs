@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Orleans.Streams.Core;
@@ -41,7 +42,7 @@ public sealed class WorkspaceGrain(
     HealthModel healthModel,
     WorkspaceGrainOptions options,
     EngineClockOptions clockOptions,
-    TimeProvider clock,
+    [FromKeyedServices(EngineSilo.Clock)] TimeProvider clock,
     ILogger<WorkspaceGrain> logger)
     : Grain, IWorkspaceGrain, IAsyncObserver<EventBatch>, IStreamSubscriptionObserver
 {

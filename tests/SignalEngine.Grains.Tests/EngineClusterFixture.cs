@@ -1,19 +1,28 @@
 using Orleans.Serialization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 
 namespace SignalEngine.Grains.Tests;
 
 /// <summary>A two-silo in-process Orleans cluster configured exactly as the engine's memory mode.</summary>
-public sealed class EngineClusterFixture : IAsyncLifetime
+public class EngineClusterFixture : IAsyncLifetime
 {
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>The clock SignalEngine's grains read; the Orleans runtime keeps real time.</summary>
+    protected virtual TimeProvider EngineClock => TimeProvider.System;
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) => silo.AddSignalEngineMemoryMode());
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddKeyedSingleton(EngineSilo.Clock, EngineClock);
+            silo.AddSignalEngineMemoryMode();
+        });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => Serialization.CoreTypesSerialization.AddSignalEngineTypes(s)));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -30,4 +39,12 @@ public sealed class EngineClusterFixture : IAsyncLifetime
 public sealed class EngineClusterCollection : ICollectionFixture<EngineClusterFixture>
 {
     public const string Name = "engine cluster";
+}
+
+/// <summary>A separate cluster whose engine clock is a <see cref="FakeTimeProvider"/> the tests move by hand.</summary>
+public sealed class FakeClockClusterFixture : EngineClusterFixture
+{
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override TimeProvider EngineClock => Time;
 }

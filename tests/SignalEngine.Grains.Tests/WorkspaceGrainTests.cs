@@ -104,7 +104,7 @@ public sealed class WorkspaceGrainTests(EngineClusterFixture fixture)
             Assert.Equal("expansion.seat_pressure", play.RuleId);
             Assert.Equal(PlayKind.Expansion, play.Kind);
             Assert.Equal(new PlayOwner(OwnerRole.AccountManager, "Ari"), play.Owner);
-            Assert.Equal(Play.IdFor(ws, "expansion.seat_pressure", null, 1), play.PlayId);
+            Assert.Equal(Play.IdFor(ws, "expansion.seat_pressure", null, EventDay.Of(Now)), play.PlayId);
             Assert.Equal(1, play.Tier);
             Assert.Equal("emea-1", play.Pod);
 

@@ -23,10 +23,10 @@ public static class EngineHost
             builder.WebHost.UseUrls(EngineSettings.DefaultUrls);
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddKeyedSingleton(EngineSilo.Clock, TimeProvider.System);
         builder.Services.AddSingleton(settings.EventLimits);
         builder.Services.AddSingleton(settings.Deduplication);
-        builder.Services.AddSingleton<EventValidator>();
+        builder.Services.AddSingleton(sp => new EventValidator(settings.EventLimits, sp.GetRequiredKeyedService<TimeProvider>(EngineSilo.Clock)));
         var (catalogue, health) = LoadCatalogue(builder.Configuration["SIGNALENGINE_CATALOG"]);
         builder.Services.AddSingleton(catalogue);
         builder.Services.AddSingleton(health);

@@ -8,7 +8,7 @@ namespace SignalEngine.Server.Hosting;
 /// wheel, every few seconds. This is what makes silence and deadline plays fire for workspaces that send
 /// nothing — including deactivated ones — and, during a replay, as soon as event time passes their due time.
 /// </summary>
-public sealed class EngineTimeKeeper(IGrainFactory grains, IngestPipeline pipeline, EngineClockOptions options, TimeProvider clock, ILogger<EngineTimeKeeper> logger)
+public sealed class EngineTimeKeeper(IGrainFactory grains, IngestPipeline pipeline, EngineClockOptions options, [FromKeyedServices(EngineSilo.Clock)] TimeProvider clock, ILogger<EngineTimeKeeper> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
