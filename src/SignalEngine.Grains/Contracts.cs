@@ -23,11 +23,16 @@ public static class StorageNames
     public const string Workspaces = "workspaces";
 }
 
-/// <summary>A batch of validated events, handed on without copying (it is never mutated after creation).</summary>
+/// <summary>
+/// A batch of validated events of one workspace, handed on without copying (never mutated after creation).
+/// <see cref="LogSeq"/> is its position in the durable log (null in memory mode): a workspace grain
+/// applies each position once, which is what makes redelivery after a crash harmless.
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed class EventBatch(UsageEvent[] events)
+public sealed class EventBatch(UsageEvent[] events, long? logSeq = null)
 {
     [Id(0)] public UsageEvent[] Events { get; } = events;
+    [Id(1)] public long? LogSeq { get; } = logSeq;
 }
 
 /// <summary>The partition's answer to an ingest call: which of the events it had already received.</summary>

@@ -1,25 +1,34 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
 using SignalEngine.Core.Events;
 
 namespace SignalEngine.Grains;
 
 /// <summary>
 /// The single writer of one ingest partition. De-duplicates by (workspace, event id) within a bounded
-/// window, then produces one stream item per workspace. An event is only remembered once its stream
-/// accepted it, so a failed hand-off can be retried without being taken for a duplicate.
+/// window, then appends the new events to the event log, grouped by workspace. An id is remembered only
+/// once the log took its event, so a failed hand-off is retried rather than taken for a duplicate. In
+/// durable mode the window is rebuilt from the log when the grain activates (after a crash or a move).
 /// </summary>
-public sealed class IngestPartitionGrain(DeduplicationOptions deduplication, [FromKeyedServices(EngineSilo.Clock)] TimeProvider clock, ILogger<IngestPartitionGrain> logger)
+public sealed class IngestPartitionGrain(
+    DeduplicationOptions deduplication,
+    IEventLog log,
+    [FromKeyedServices(EngineSilo.Clock)] TimeProvider clock,
+    ILogger<IngestPartitionGrain> logger)
     : Grain, IIngestPartitionGrain
 {
     private readonly EventIdWindow _window = new(deduplication);
-    private IStreamProvider? _streams;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _streams = this.GetStreamProvider(StreamNames.EventsProvider);
-        return Task.CompletedTask;
+        var partition = (int)this.GetPrimaryKeyLong();
+        var now = clock.GetUtcNow();
+        var recent = new List<(string WorkspaceId, string EventId, DateTimeOffset ReceivedAt)>();
+        await foreach (var id in log.RecentEventIdsAsync(partition, now - deduplication.Window, deduplication.MaxIdsPerPartition).WithCancellation(cancellationToken))
+            recent.Add(id);
+        // Oldest first, so the window's expiry order matches the original one.
+        for (var i = recent.Count - 1; i >= 0; i--) _window.TryAdd(recent[i].WorkspaceId, recent[i].EventId, recent[i].ReceivedAt);
+        if (recent.Count > 0) logger.LogInformation("Partition {Partition} rebuilt its de-duplication window with {Count} ids", partition, recent.Count);
     }
 
     public async Task<IngestReceipt> Ingest(EventBatch batch)
@@ -39,25 +48,25 @@ public sealed class IngestPartitionGrain(DeduplicationOptions deduplication, [Fr
             if (!byWorkspace.TryGetValue(e.WorkspaceId, out var indexes)) byWorkspace[e.WorkspaceId] = indexes = [];
             indexes.Add(i);
         }
+        if (byWorkspace.Count == 0) return new IngestReceipt(duplicate);
 
-        var handOffs = byWorkspace.Select(async group =>
+        var groups = byWorkspace.Select(g => (g.Key, g.Value.Select(i => events[i]).ToArray())).ToList();
+        IReadOnlyCollection<string> failed;
+        try
         {
-            var stream = _streams!.GetStream<EventBatch>(StreamId.Create(StreamNames.WorkspaceEvents, group.Key));
-            try
-            {
-                await stream.OnNextAsync(new EventBatch(group.Value.Select(i => events[i]).ToArray()));
-                return null;
-            }
-            catch (Exception ex)
-            {
-                foreach (var i in group.Value) _window.Forget(events[i].WorkspaceId, events[i].EventId);
-                logger.LogWarning(ex, "Could not hand {Count} events on to workspace {WorkspaceId}", group.Value.Count, group.Key);
-                return ex;
-            }
-        }).ToList();
-        var failures = (await Task.WhenAll(handOffs)).OfType<Exception>().ToList();
-        if (failures.Count > 0)
-            throw new IngestUnavailableException($"{failures.Count} of {byWorkspace.Count} workspaces could not take their events; retry the batch", failures[0]);
+            failed = await log.AppendAsync((int)this.GetPrimaryKeyLong(), groups);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "The event log did not take {Count} events", groups.Sum(g => g.Item2.Length));
+            failed = byWorkspace.Keys;
+        }
+        if (failed.Count > 0)
+        {
+            foreach (var workspace in failed)
+                foreach (var i in byWorkspace[workspace]) _window.Forget(events[i].WorkspaceId, events[i].EventId);
+            throw new IngestUnavailableException($"{failed.Count} of {byWorkspace.Count} workspaces could not take their events; retry the batch");
+        }
         return new IngestReceipt(duplicate);
     }
 }
