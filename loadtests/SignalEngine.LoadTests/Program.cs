@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using SignalEngine.LoadTests;
+using Spectre.Console;
+
+LoadOptions options;
+try
+{
+    options = LoadOptionsParser.Parse(args, Environment.GetEnvironmentVariable);
+}
+catch (OptionsException ex)
+{
+    Console.Error.WriteLine($"signalengine-load: {ex.Message.Replace("\n", "\nsignalengine-load: ", StringComparison.Ordinal)}");
+    Console.Error.WriteLine("Run with --help to see the options.");
+    return 2;
+}
+if (options.ShowHelp)
+{
+    Console.WriteLine(LoadOptionsParser.HelpText());
+    return 0;
+}
+
+using var interrupt = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    if (interrupt.IsCancellationRequested) return;
+    // First Ctrl+C: stop sending, stop the engine, still print what was measured. A second one quits at once.
+    e.Cancel = true;
+    Console.Error.WriteLine("interrupted: stopping (press Ctrl+C again to quit at once)");
+    interrupt.Cancel();
+};
+
+var console = AnsiConsole.Console;
+// Redirected output has no width; 80 columns would fold the summary table.
+if (Console.IsOutputRedirected) console.Profile.Width = 140;
+void Say(string line) => Console.Out.WriteLine(line);
+
+var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+var apiKey = options.ApiKey ?? "lt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+SelfHostedEngine? engine = null;
+try
+{
+    IReadOnlyList<Uri> targets = options.Targets;
+    if (options.SelfHost is not null)
+    {
+        engine = await SelfHostedEngine.StartAsync(apiKey, runId, Say, interrupt.Token);
+        Say($"self-host: engine ready at {engine.BaseAddress}{(engine.SawMemoryModeWarning ? " (memory mode: not durable, as it warned)" : "")}");
+        targets = [engine.BaseAddress];
+    }
+    var running = engine;
+    string? EngineProblem() => running is { HasExited: true } ? $"the engine exited during the run; see {running.LogPath}" : null;
+
+    var report = await new LoadRun(options, targets, apiKey, runId, EngineProblem, Say).ExecuteAsync(interrupt.Token);
+    report.Print(console);
+    if (options.JsonPath is { } path)
+    {
+        report.WriteJson(path);
+        Say($"report written to {path}");
+    }
+    return report.Passed ? 0 : 1;
+}
+catch (EngineStartException ex)
+{
+    Console.Error.WriteLine($"signalengine-load: {ex.Message}");
+    return 1;
+}
+catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+{
+    Console.Error.WriteLine("signalengine-load: interrupted before the run started");
+    return 1;
+}
+finally
+{
+    if (engine is not null)
+    {
+        Say("self-host: stopping the engine");
+        await engine.DisposeAsync();
+        Say($"self-host: engine {engine.StopOutcome}; its output is in {engine.LogPath}");
+    }
+}
