@@ -24,16 +24,7 @@ public static class EngineSilo
     /// </summary>
     public static ISiloBuilder AddSignalEngineMemoryMode(this ISiloBuilder silo)
     {
-        var services = silo.Services;
-        services.AddSerializer(s => s.AddSignalEngineTypes());
-        services.TryAddKeyedSingleton(Clock, TimeProvider.System);
-        services.TryAddSingleton(RuleCatalogue.Default);
-        services.TryAddSingleton(RuleCatalogue.DefaultHealth);
-        services.TryAddSingleton(new EngineClockOptions());
-        services.TryAddSingleton(new DeduplicationOptions());
-        services.TryAddSingleton(new WorkspaceGrainOptions());
-        services.TryAddSingleton(new PlayLedgerOptions());
-
+        AddSignalEngineGrainServices(silo.Services);
         silo.AddMemoryGrainStorage(StorageNames.Workspaces);
         silo.AddMemoryStreams(StreamNames.EventsProvider, streams =>
         {
@@ -43,5 +34,20 @@ public static class EngineSilo
             streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
         });
         return silo;
+    }
+
+    /// <summary>The services every mode needs; what is already registered (clock, catalogue, log, store) is kept.</summary>
+    public static void AddSignalEngineGrainServices(IServiceCollection services)
+    {
+        services.AddSerializer(s => s.AddSignalEngineTypes());
+        services.TryAddKeyedSingleton(Clock, TimeProvider.System);
+        services.TryAddSingleton(RuleCatalogue.Default);
+        services.TryAddSingleton(RuleCatalogue.DefaultHealth);
+        services.TryAddSingleton(new EngineClockOptions());
+        services.TryAddSingleton(new DeduplicationOptions());
+        services.TryAddSingleton(new WorkspaceGrainOptions());
+        services.TryAddSingleton(new PlayLedgerOptions());
+        services.TryAddSingleton<IEventLog, MemoryStreamEventLog>();
+        services.TryAddSingleton<IPlayStore, MemoryPlayStore>();
     }
 }

@@ -4,7 +4,7 @@ using SignalEngine.Core.Plays;
 
 namespace SignalEngine.Grains;
 
-/// <summary>How many plays the ledger keeps for queries.</summary>
+/// <summary>How many plays the memory ledger keeps, and how long observers stay subscribed without renewing.</summary>
 public sealed record PlayLedgerOptions
 {
     public int MaxRetainedPlays { get; init; } = 100_000;
@@ -14,49 +14,24 @@ public sealed record PlayLedgerOptions
 }
 
 /// <summary>
-/// Keeps the most recent plays (bounded), newest state per play id, and pushes every change to the
-/// subscribed silo feeds. A play it already holds in the same status is ignored, so retries are harmless.
+/// Records plays in the play store and pushes every new play and status change to the subscribed silo
+/// feeds. Shadow plays are stored for the query API but never pushed.
 /// </summary>
-public sealed class PlayLedgerGrain(PlayLedgerOptions options, ILogger<PlayLedgerGrain> logger) : Grain, IPlayLedgerGrain
+public sealed class PlayLedgerGrain(IPlayStore store, PlayLedgerOptions options, ILogger<PlayLedgerGrain> logger) : Grain, IPlayLedgerGrain
 {
-    private readonly Dictionary<string, Play> _plays = new(StringComparer.Ordinal);
-    private readonly Queue<string> _firingOrder = new();
     private readonly ObserverManager<IPlayObserver> _observers = new(options.ObserverExpiry, logger);
 
-    public Task Record(PlayBatch batch)
+    public async Task Record(PlayBatch batch)
     {
-        List<Play>? changed = null;
-        foreach (var play in batch.Plays)
-        {
-            if (_plays.TryGetValue(play.PlayId, out var known))
-            {
-                if (known.Status == play.Status) continue;
-                // Keep when it first fired: a reopened or re-sent play is the same play.
-                var updated = play with { FiredAt = known.FiredAt };
-                _plays[play.PlayId] = updated;
-                (changed ??= []).Add(updated);
-                continue;
-            }
-            _firingOrder.Enqueue(play.PlayId);
-            _plays[play.PlayId] = play;
-            (changed ??= []).Add(play);
-        }
-        while (_plays.Count > options.MaxRetainedPlays && _firingOrder.TryDequeue(out var oldest)) _plays.Remove(oldest);
-        // Shadow plays are recorded for the query API but never delivered.
-        if (changed?.Where(p => !p.Shadow).ToArray() is { Length: > 0 } delivered)
+        var changed = await store.RecordAsync(batch.Plays);
+        if (changed.Where(p => !p.Shadow).ToArray() is { Length: > 0 } delivered)
         {
             var update = new PlayBatch(delivered);
-            _observers.Notify(observer => observer.OnPlays(update));
+            await _observers.Notify(observer => observer.OnPlays(update));
         }
-        return Task.CompletedTask;
     }
 
-    public Task<Play[]> Query(PlayQuery query) => Task.FromResult(_plays.Values
-        .Where(query.Matches)
-        .OrderByDescending(p => p.FiredAt)
-        .ThenByDescending(p => p.PlayId, StringComparer.Ordinal)
-        .Take(Math.Clamp(query.Limit, 1, PlayQuery.MaxLimit))
-        .ToArray());
+    public Task<Play[]> Query(PlayQuery query) => store.QueryAsync(query);
 
     public Task Subscribe(IPlayObserver observer)
     {

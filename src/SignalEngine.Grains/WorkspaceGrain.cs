@@ -22,6 +22,9 @@ public sealed class WorkspaceGrainState
     [Id(3)] public string? PeerSegment { get; set; }
     [Id(4)] public int? PeerValue { get; set; }
     [Id(5)] public int PeerReportedDay { get; set; }
+
+    /// <summary>The newest event-log position applied (durable mode), committed with the snapshot it produced.</summary>
+    [Id(6)] public long AppliedLogSeq { get; set; }
 }
 
 /// <summary>How often a workspace grain checkpoints its state and retries its outbox.</summary>
@@ -40,6 +43,7 @@ public sealed class WorkspaceGrain(
     [PersistentState("workspace", StorageNames.Workspaces)] IPersistentState<WorkspaceGrainState> state,
     RuleCatalogue catalogue,
     HealthModel healthModel,
+    IEventLog eventLog,
     WorkspaceGrainOptions options,
     EngineClockOptions clockOptions,
     [FromKeyedServices(EngineSilo.Clock)] TimeProvider clock,
@@ -49,24 +53,53 @@ public sealed class WorkspaceGrain(
     private Workspace _workspace = null!;
     private bool _dirty;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var id = this.GetPrimaryKeyString();
         _workspace = state.State.Snapshot is { } snapshot
             ? Workspace.FromSnapshot(snapshot, catalogue, healthModel)
             : new Workspace(id, catalogue, healthModel);
+        // Durable mode: re-apply what the log committed after the last checkpoint (lost if the previous
+        // activation crashed). The stream will redeliver some of it too; positions already applied are skipped.
+        var caughtUp = 0;
+        await foreach (var batch in eventLog.ReadWorkspaceAsync(id, state.State.AppliedLogSeq).WithCancellation(cancellationToken))
+        {
+            state.State.Outbox.AddRange(_workspace.Apply(batch.Events, clock.GetUtcNow()));
+            state.State.AppliedLogSeq = batch.LogSeq!.Value;
+            caughtUp += batch.Events.Length;
+            _dirty = true;
+        }
+        if (caughtUp > 0) logger.LogInformation("Workspace {WorkspaceId} re-applied {Count} events from the log after its last checkpoint", id, caughtUp);
         this.RegisterGrainTimer(CheckpointAsync, options.CheckpointInterval, options.CheckpointInterval);
-        return Task.CompletedTask;
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        await CheckpointAsync(cancellationToken);
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CheckpointAsync(cancellationToken);
+        }
+        catch (Exception ex) when (reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
+        {
+            // At shutdown the storage may already be gone (memory mode loses everything anyway; durable
+            // mode recovers the tail from the event log on the next activation).
+            logger.LogDebug(ex, "Workspace {WorkspaceId} could not checkpoint while the silo shuts down", _workspace.Id);
+        }
+    }
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
         await handleFactory.Create<EventBatch>().ResumeAsync(this);
 
-    public async Task OnNextAsync(EventBatch item, StreamSequenceToken? token = null) =>
+    public async Task OnNextAsync(EventBatch item, StreamSequenceToken? token = null)
+    {
+        if (item.LogSeq is { } position)
+        {
+            // Exactly once: a position at or before the applied one was applied already (redelivery after a crash).
+            if (position <= state.State.AppliedLogSeq) return;
+            state.State.AppliedLogSeq = position;
+        }
         await AfterChangeAsync(_workspace.Apply(item.Events, clock.GetUtcNow()));
+    }
 
     public Task OnCompletedAsync() => Task.CompletedTask;
 

@@ -2,6 +2,7 @@ using SignalEngine.Server.Hosting;
 
 try
 {
+    if (args.FirstOrDefault() == "migrate") return await MigrateCommand.RunAsync(args[1..]);
     await EngineHost.Create(args).RunAsync();
     return 0;
 }

@@ -3,6 +3,7 @@ using SignalEngine.Core.Events;
 using SignalEngine.Core.Health;
 using SignalEngine.Core.Rules;
 using SignalEngine.Grains;
+using SignalEngine.Storage.Postgres;
 using SignalEngine.Server.Api;
 using SignalEngine.Server.Feed;
 using SignalEngine.Server.Ingestion;
@@ -17,8 +18,6 @@ public static class EngineHost
     {
         var builder = WebApplication.CreateBuilder(args);
         var settings = EngineSettings.From(builder.Configuration);
-        if (settings.Storage == StorageMode.Postgres)
-            throw new InvalidConfigurationException(["SIGNALENGINE_STORAGE: 'postgres' (durable mode) is not available in this version yet; use 'memory'"]);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls(EngineSettings.DefaultUrls);
 
@@ -30,19 +29,29 @@ public static class EngineHost
         var (catalogue, health) = LoadCatalogue(builder.Configuration["SIGNALENGINE_CATALOG"]);
         builder.Services.AddSingleton(catalogue);
         builder.Services.AddSingleton(health);
-        builder.Services.AddSingleton(new WorkspaceGrainOptions());
+        builder.Services.AddSingleton(new WorkspaceGrainOptions { CheckpointInterval = settings.CheckpointInterval });
         builder.Services.AddSingleton(new PlayLedgerOptions());
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
             silo.Configure<ClusterOptions>(o =>
             {
-                o.ClusterId = "signalengine";
+                o.ClusterId = settings.ClusterId;
                 o.ServiceId = "signalengine";
             });
-            silo.AddSignalEngineMemoryMode();
+            if (settings.Storage == StorageMode.Postgres)
+            {
+                // Many silos on one PostgreSQL: each advertises its own ports; membership is in the database.
+                silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
+                silo.AddSignalEngineDurableMode(new DurableModeOptions(settings.PostgresConnectionString!, settings.Partitions));
+                builder.Services.AddHostedService<SchemaCheck>();
+            }
+            else
+            {
+                silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
+                silo.AddSignalEngineMemoryMode();
+            }
         });
 
         // Registered after the silo, so they start once it runs.

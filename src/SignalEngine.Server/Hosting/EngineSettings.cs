@@ -15,6 +15,14 @@ public sealed record EngineSettings
     public required string ApiKey { get; init; }
     public bool ApiKeyGenerated { get; init; }
     public StorageMode Storage { get; init; } = StorageMode.Memory;
+
+    /// <summary>Npgsql connection string of durable mode (SIGNALENGINE_POSTGRES).</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    /// <summary>How often a workspace grain writes its state when it changed: what a crash makes it re-read from the log.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    public string ClusterId { get; init; } = "signalengine";
     public int SiloPort { get; init; } = 11111;
     public int GatewayPort { get; init; } = 30000;
 
@@ -45,6 +53,21 @@ public sealed record EngineSettings
             var other => Invalid(errors, $"SIGNALENGINE_STORAGE: '{other}' is not 'memory' or 'postgres'", StorageMode.Memory),
         };
 
+        var postgres = configuration["SIGNALENGINE_POSTGRES"];
+        if (storage == StorageMode.Postgres && string.IsNullOrWhiteSpace(postgres))
+            errors.Add("SIGNALENGINE_POSTGRES: required when SIGNALENGINE_STORAGE=postgres (an Npgsql connection string, e.g. Host=127.0.0.1;Port=5432;Username=signalengine;Password=…;Database=signalengine)");
+        else if (!string.IsNullOrWhiteSpace(postgres))
+        {
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(postgres);
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"SIGNALENGINE_POSTGRES: not a valid connection string: {ex.Message}");
+            }
+        }
+
         var defaults = new EventLimits();
         var dedupeDefaults = new DeduplicationOptions();
         var settings = new EngineSettings
@@ -52,6 +75,9 @@ public sealed record EngineSettings
             ApiKey = key!,
             ApiKeyGenerated = generated,
             Storage = storage,
+            PostgresConnectionString = string.IsNullOrWhiteSpace(postgres) ? null : postgres,
+            CheckpointInterval = TimeSpan.FromSeconds(Integer(configuration, errors, "SIGNALENGINE_CHECKPOINT_SECONDS", 5, 1, 3600)),
+            ClusterId = string.IsNullOrWhiteSpace(configuration["SIGNALENGINE_CLUSTER_ID"]) ? "signalengine" : configuration["SIGNALENGINE_CLUSTER_ID"]!,
             SiloPort = Integer(configuration, errors, "SIGNALENGINE_SILO_PORT", 11111, 1, 65535),
             GatewayPort = Integer(configuration, errors, "SIGNALENGINE_GATEWAY_PORT", 30000, 1, 65535),
             Partitions = Integer(configuration, errors, "SIGNALENGINE_PARTITIONS", 16, 1, 1024),

@@ -1,0 +1,49 @@
+using SignalEngine.Core.Plays;
+
+namespace SignalEngine.Storage.Postgres.Tests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresPlayStoreTests(PostgresFixture fixture)
+{
+    private static Play Play(string id, string ws, PlayKind kind = PlayKind.Expansion, PlayStatus status = PlayStatus.Open, bool shadow = false, int minutes = 0) => new()
+    {
+        PlayId = id, WorkspaceId = ws, RuleId = "expansion.usage_limit", EpisodeStart = new DateOnly(2026, 11, 23), Kind = kind,
+        Severity = Severity.Medium, Title = "t", FiredAt = new DateTimeOffset(2026, 11, 23, 10, minutes, 0, TimeSpan.Zero),
+        EventTime = new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero), Owner = new PlayOwner(OwnerRole.AccountManager, "Ari"),
+        Tier = 1, Evidence = new Evidence("count(limit.reached)", 1, null, null, 1, "7d", ">=", "d"), Health = new HealthAtFiring(80, "green"),
+        Status = status, Shadow = shadow,
+    };
+
+    [Fact]
+    public async Task Recording_is_idempotent_and_a_status_change_keeps_the_first_firing_time()
+    {
+        await using var dataSource = await fixture.NewDatabaseAsync();
+        var store = new PostgresPlayStore(dataSource);
+
+        var first = await store.RecordAsync([Play("p1", "a"), Play("p2", "a", minutes: 5)]);
+        var again = await store.RecordAsync([Play("p1", "a")]);
+        var resolved = await store.RecordAsync([Play("p1", "a", status: PlayStatus.Resolved, minutes: 30)]);
+
+        Assert.Equal(["p1", "p2"], first.Select(p => p.PlayId));
+        Assert.Empty(again);
+        var play = Assert.Single(resolved);
+        Assert.Equal(PlayStatus.Resolved, play.Status);
+        Assert.Equal(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), play.FiredAt);
+        Assert.Equal(Play("p2", "a", minutes: 5), (await store.QueryAsync(new PlayQuery { WorkspaceId = "a", RuleId = "expansion.usage_limit" }))[0]);
+    }
+
+    [Fact]
+    public async Task Queries_filter_and_order_newest_first()
+    {
+        await using var dataSource = await fixture.NewDatabaseAsync();
+        var store = new PostgresPlayStore(dataSource);
+        await store.RecordAsync([Play("p1", "a", minutes: 1), Play("p2", "a", PlayKind.ChurnRisk, minutes: 2), Play("p3", "b", minutes: 3), Play("s1", "a", shadow: true, minutes: 4)]);
+
+        Assert.Equal(["p3", "p2", "p1"], (await store.QueryAsync(new PlayQuery())).Select(p => p.PlayId));
+        Assert.Equal(["p2", "p1"], (await store.QueryAsync(new PlayQuery { WorkspaceId = "a" })).Select(p => p.PlayId));
+        Assert.Equal(["p2"], (await store.QueryAsync(new PlayQuery { Kind = PlayKind.ChurnRisk })).Select(p => p.PlayId));
+        Assert.Equal(["p3", "p2"], (await store.QueryAsync(new PlayQuery { Since = new DateTimeOffset(2026, 11, 23, 10, 2, 0, TimeSpan.Zero) })).Select(p => p.PlayId));
+        Assert.Equal(["p3"], (await store.QueryAsync(new PlayQuery { Limit = 1 })).Select(p => p.PlayId));
+        Assert.Equal(["s1"], (await store.QueryAsync(new PlayQuery { Shadow = true })).Select(p => p.PlayId));
+    }
+}
