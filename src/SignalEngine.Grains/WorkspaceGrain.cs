@@ -69,7 +69,11 @@ public sealed class WorkspaceGrain(
             caughtUp += batch.Events.Length;
             _dirty = true;
         }
-        if (caughtUp > 0) logger.LogInformation("Workspace {WorkspaceId} re-applied {Count} events from the log after its last checkpoint", id, caughtUp);
+        if (caughtUp > 0)
+        {
+            logger.LogInformation("Workspace {WorkspaceId} re-applied {Count} events from the log after its last checkpoint", id, caughtUp);
+            await FlushOutboxAsync();
+        }
         this.RegisterGrainTimer(CheckpointAsync, options.CheckpointInterval, options.CheckpointInterval);
     }
 

@@ -1,4 +1,6 @@
-using System.Data.Common;
+using Orleans.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Streams;
@@ -20,7 +22,17 @@ public static class DurableSilo
 
     public static ISiloBuilder AddSignalEngineDurableMode(this ISiloBuilder silo, DurableModeOptions options)
     {
-        DbProviderFactories.RegisterFactory(Invariant, NpgsqlFactory.Instance);
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = options.ConnectionString;
+        });
+        return silo.AddSignalEngineDurableStorage(options);
+    }
+
+    /// <summary>Everything of durable mode but clustering (test clusters bring their own membership).</summary>
+    public static ISiloBuilder AddSignalEngineDurableStorage(this ISiloBuilder silo, DurableModeOptions options)
+    {
         var services = silo.Services;
         services.AddSingleton(options);
         services.AddSingleton(_ => NpgsqlDataSource.Create(options.ConnectionString));
@@ -29,16 +41,13 @@ public static class DurableSilo
         services.AddSingleton<IPlayStore, PostgresPlayStore>();
         EngineSilo.AddSignalEngineGrainServices(services);
 
-        silo.UseAdoNetClustering(o =>
+        services.AddAdoNetGrainStorage(StorageNames.Workspaces, o => o.Configure<Serializer>((storage, serializer) =>
         {
-            o.Invariant = Invariant;
-            o.ConnectionString = options.ConnectionString;
-        });
-        silo.AddAdoNetGrainStorage(StorageNames.Workspaces, o =>
-        {
-            o.Invariant = Invariant;
-            o.ConnectionString = options.ConnectionString;
-        });
+            storage.Invariant = Invariant;
+            storage.ConnectionString = options.ConnectionString;
+            // Orleans' binary serializer, not the default JSON: compact, and the state already carries a binary snapshot.
+            storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
         silo.AddPersistentStreams(StreamNames.EventsProvider, EventLogQueueAdapterFactory.Create, streams =>
         {
             streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
