@@ -33,6 +33,8 @@ public static class EngineHost
         builder.Services.AddSingleton(new PlayLedgerOptions());
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 
+        // Before the silo: its ADO.NET providers fail obscurely on a missing schema; this names the fix.
+        if (settings.Storage == StorageMode.Postgres) builder.Services.AddHostedService<SchemaCheck>();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -45,7 +47,6 @@ public static class EngineHost
                 // Many silos on one PostgreSQL: each advertises its own ports; membership is in the database.
                 silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
                 silo.AddSignalEngineDurableMode(new DurableModeOptions(settings.PostgresConnectionString!, settings.Partitions));
-                builder.Services.AddHostedService<SchemaCheck>();
             }
             else
             {
