@@ -28,6 +28,12 @@ internal sealed class EventFactory(string workspaceId = EventFactory.DefaultWork
     public UsageEvent ModuleUse(string module, string userId, DateTimeOffset at, string action = "opened") =>
         Event($"module.{module}.{action}", userId, at);
 
+    /// <summary>A core-feature event without a user: core usage and data for the day, but nobody active.</summary>
+    public UsageEvent CoreUse(DateTimeOffset at, string feature = "core.report_viewed") => Event(feature, null, at);
+
+    /// <summary>An event that means nothing to any rule: the workspace sent data that day, nothing more.</summary>
+    public UsageEvent Heartbeat(DateTimeOffset at) => Event("app.heartbeat", null, at);
+
     public UsageEvent LimitReached(DateTimeOffset at) => Event("limit.reached", null, at);
 
     public UsageEvent SponsorChanged(DateTimeOffset at) => Event("crm.sponsor_changed", null, at);

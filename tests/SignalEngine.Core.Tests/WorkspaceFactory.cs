@@ -41,8 +41,27 @@ internal static class WorkspaceFactory
         Enumerable.Range(0, count).Select(i => $"{prefix}{i}").ToList();
 
     /// <summary>The identity of the open plays, comparable as a set.</summary>
-    public static HashSet<(string RuleId, string? Subject, int Episode, string PlayId)> OpenPlayKeys(Workspace workspace) =>
-        workspace.OpenPlays.Select(p => (p.RuleId, p.Subject, p.Episode, p.PlayId)).ToHashSet();
+    public static HashSet<(string RuleId, string? Subject, DateOnly EpisodeStart, string PlayId)> OpenPlayKeys(Workspace workspace) =>
+        workspace.OpenPlays.Select(p => (p.RuleId, p.Subject, p.EpisodeStart, p.PlayId)).ToHashSet();
 
-    public static Play Single(IReadOnlyList<Play> plays, string ruleId) => Assert.Single(plays, p => p.RuleId == ruleId);
+    /// <summary>The one play of <paramref name="ruleId"/> among <paramref name="plays"/> (other rules may have changed too).</summary>
+    public static Play Single(IEnumerable<Play> plays, string ruleId) => Assert.Single(plays, p => p.RuleId == ruleId);
+
+    /// <summary>The plays of one rule.</summary>
+    public static List<Play> Of(this IEnumerable<Play> plays, string ruleId) => plays.Where(p => p.RuleId == ruleId).ToList();
+
+    /// <summary>The default rule with this id.</summary>
+    public static RuleDefinition Rule(string ruleId) => RuleCatalogue.Default.Rules.Single(r => r.Id == ruleId);
+
+    /// <summary>The default catalogue restricted to some of its rules (same conventions), optionally changed.</summary>
+    public static RuleCatalogue Only(params RuleDefinition[] rules) => new(rules, RuleCatalogue.Default.Conventions);
+
+    /// <summary>The UTC day number of an instant.</summary>
+    public static int DayOf(DateTimeOffset at) => Core.Events.EventDay.Of(at);
+
+    /// <summary>The calendar date of a UTC day number, as <see cref="Play.EpisodeStart"/> holds it.</summary>
+    public static DateOnly DateOf(int day) => DateOnly.FromDateTime(Core.Events.EventDay.Start(day).UtcDateTime);
+
+    /// <summary>The calendar date of an instant's UTC day.</summary>
+    public static DateOnly DateOf(DateTimeOffset at) => DateOf(DayOf(at));
 }

@@ -1,43 +1,48 @@
+using SignalEngine.Core.Events;
 using SignalEngine.Core.Plays;
 
 namespace SignalEngine.Core.Tests.Plays;
 
 public class PlayTests
 {
+    private static readonly int Day0 = EventDay.Of(EventFactory.T0);
+
     [Fact]
     public void IdFor_is_deterministic()
     {
-        Assert.Equal(Play.IdFor("ws_acme", "expansion.module_adoption", "reports", 1), Play.IdFor("ws_acme", "expansion.module_adoption", "reports", 1));
-        Assert.Equal(Play.IdFor("ws_acme", "risk.sponsor_change", null, 3), Play.IdFor("ws_acme", "risk.sponsor_change", null, 3));
+        Assert.Equal(Play.IdFor("ws_acme", "expansion.module_adoption", "reports", Day0), Play.IdFor("ws_acme", "expansion.module_adoption", "reports", Day0));
+        Assert.Equal(Play.IdFor("ws_acme", "risk.sponsor_change", null, Day0 + 3), Play.IdFor("ws_acme", "risk.sponsor_change", null, Day0 + 3));
     }
 
     [Fact]
     public void IdFor_has_the_documented_shape()
     {
-        var id = Play.IdFor("ws_acme", "risk.sponsor_change", null, 1);
+        var id = Play.IdFor("ws_acme", "risk.sponsor_change", null, Day0);
         Assert.Matches("^pl_[0-9a-f]{26}$", id);
     }
 
     [Fact]
-    public void IdFor_pins_the_hash_so_ids_survive_upgrades()
+    public void IdFor_pins_the_hash_of_the_episode_start_day_number_so_ids_survive_upgrades()
     {
-        var identity = "ws_acme\nrisk.sponsor_change\n\n1";
+        var identity = "ws_acme\nrisk.sponsor_change\n\n20759"; // 2026-11-02 is UTC day 20759
         var hash = System.IO.Hashing.XxHash128.HashToUInt128(System.Text.Encoding.UTF8.GetBytes(identity));
-        Assert.Equal("pl_" + hash.ToString("x32")[..26], Play.IdFor("ws_acme", "risk.sponsor_change", null, 1));
+        Assert.Equal("pl_" + hash.ToString("x32")[..26], Play.IdFor("ws_acme", "risk.sponsor_change", null, 20_759));
+        Assert.Equal(20_759, Day0);
     }
 
     [Fact]
-    public void IdFor_differs_per_episode_subject_rule_and_workspace()
+    public void IdFor_differs_per_episode_start_subject_rule_and_workspace()
     {
         var ids = new[]
         {
-            Play.IdFor("ws_acme", "expansion.module_adoption", "reports", 1),
-            Play.IdFor("ws_acme", "expansion.module_adoption", "reports", 2),
-            Play.IdFor("ws_acme", "expansion.module_adoption", "billing", 1),
-            Play.IdFor("ws_acme", "expansion.module_adoption", null, 1),
-            Play.IdFor("ws_acme", "expansion.seat_pressure", "reports", 1),
-            Play.IdFor("ws_globex", "expansion.module_adoption", "reports", 1),
-            Play.IdFor("ws_acme", "expansion.module_adoption", "reports", 11),
+            Play.IdFor("ws_acme", "expansion.module_adoption", "reports", Day0),
+            Play.IdFor("ws_acme", "expansion.module_adoption", "reports", Day0 + 1),
+            Play.IdFor("ws_acme", "expansion.module_adoption", "billing", Day0),
+            Play.IdFor("ws_acme", "expansion.module_adoption", null, Day0),
+            Play.IdFor("ws_acme", "expansion.seat_pressure", "reports", Day0),
+            Play.IdFor("ws_globex", "expansion.module_adoption", "reports", Day0),
+            Play.IdFor("ws_acme", "expansion.module_adoption", "reports", Day0 - 1),
+            Play.IdFor("ws_acme", "expansion.module_adoption", "reports", 0),
         };
         Assert.Equal(ids.Length, ids.Distinct().Count());
     }
@@ -47,17 +52,26 @@ public class PlayTests
     {
         Assert.Equal("churn_risk", PlayVocabulary.Name(PlayKind.ChurnRisk));
         Assert.Equal("expansion", PlayVocabulary.Name(PlayKind.Expansion));
+        Assert.Equal("onboarding", PlayVocabulary.Name(PlayKind.Onboarding));
+        Assert.Equal("adoption", PlayVocabulary.Name(PlayKind.Adoption));
         Assert.Equal("account_manager", PlayVocabulary.Name(OwnerRole.AccountManager));
         Assert.Equal("digital", PlayVocabulary.Name(OwnerRole.Digital));
         Assert.Equal("csm", PlayVocabulary.Name(OwnerRole.Csm));
         Assert.Equal("high", PlayVocabulary.Name(Severity.High));
         Assert.Equal("resolved", PlayVocabulary.Name(PlayStatus.Resolved));
+        Assert.Equal("retracted", PlayVocabulary.Name(PlayStatus.Retracted));
         foreach (var kind in Enum.GetValues<PlayKind>())
         {
             Assert.True(PlayVocabulary.TryParseKind(PlayVocabulary.Name(kind), out var parsed));
             Assert.Equal(kind, parsed);
         }
+        foreach (var status in Enum.GetValues<PlayStatus>())
+        {
+            Assert.True(PlayVocabulary.TryParseStatus(PlayVocabulary.Name(status), out var parsed));
+            Assert.Equal(status, parsed);
+        }
         Assert.False(PlayVocabulary.TryParseKind("ChurnRisk", out _));
+        Assert.False(PlayVocabulary.TryParseStatus("Retracted", out _));
     }
 }
 
@@ -109,10 +123,10 @@ public class PlayQueryTests
 {
     private static Play Play(string workspace = "ws_a", string rule = "risk.sponsor_change", PlayKind kind = PlayKind.ChurnRisk, int firedMinutes = 0) => new()
     {
-        PlayId = Core.Plays.Play.IdFor(workspace, rule, null, 1),
+        PlayId = Core.Plays.Play.IdFor(workspace, rule, null, EventDay.Of(EventFactory.T0)),
         WorkspaceId = workspace,
         RuleId = rule,
-        Episode = 1,
+        EpisodeStart = DateOnly.FromDateTime(EventFactory.T0.UtcDateTime),
         Kind = kind,
         Severity = Severity.High,
         Title = "t",
@@ -139,5 +153,16 @@ public class PlayQueryTests
         Assert.False(new PlayQuery { RuleId = "expansion.usage_limit" }.Matches(play));
         Assert.False(new PlayQuery { Kind = PlayKind.Expansion }.Matches(play));
         Assert.False(new PlayQuery { Since = EventFactory.T0.AddTicks(1) }.Matches(play));
+    }
+
+    [Fact]
+    public void Shadow_plays_match_only_a_shadow_query_and_live_plays_only_a_live_one()
+    {
+        var live = Play();
+        var shadow = Play() with { Shadow = true };
+        Assert.True(new PlayQuery().Matches(live));
+        Assert.False(new PlayQuery().Matches(shadow));
+        Assert.True(new PlayQuery { Shadow = true }.Matches(shadow));
+        Assert.False(new PlayQuery { Shadow = true }.Matches(live));
     }
 }

@@ -1,3 +1,4 @@
+using SignalEngine.Core.Health;
 using SignalEngine.Core.Plays;
 using SignalEngine.Core.Rules;
 
@@ -5,24 +6,59 @@ namespace SignalEngine.Core.Tests.Rules;
 
 public class RuleCatalogueTests
 {
+    /// <summary>The default catalogue of DOMAIN.md: rule id and kind, in its order.</summary>
+    public static TheoryData<string, PlayKind> DocumentedRules() => new()
+    {
+        { "churn.active_users_drop", PlayKind.ChurnRisk },
+        { "churn.core_usage_decline", PlayKind.ChurnRisk },
+        { "churn.silence", PlayKind.ChurnRisk },
+        { "churn.usage_anomaly", PlayKind.ChurnRisk },
+        { "risk.sponsor_change", PlayKind.ChurnRisk },
+        { "risk.support_escalation", PlayKind.ChurnRisk },
+        { "onboarding.activation_missed", PlayKind.Onboarding },
+        { "expansion.module_adoption", PlayKind.Expansion },
+        { "expansion.seat_pressure", PlayKind.Expansion },
+        { "expansion.usage_limit", PlayKind.Expansion },
+        { "adoption.below_peers", PlayKind.Adoption },
+    };
+
     [Fact]
-    public void The_default_catalogue_has_the_four_documented_rules()
+    public void The_default_catalogue_has_the_eleven_documented_rules_with_their_kinds()
     {
         Assert.Equal(
-            ["risk.sponsor_change", "expansion.usage_limit", "expansion.seat_pressure", "expansion.module_adoption"],
-            RuleCatalogue.Default.Rules.Select(r => r.Id));
-        Assert.Equal(PlayKind.ChurnRisk, RuleCatalogue.Default.Rules[0].Kind);
-        Assert.All(RuleCatalogue.Default.Rules.Skip(1), r => Assert.Equal(PlayKind.Expansion, r.Kind));
+            DocumentedRules().Select(row => ((string)row[0], (PlayKind)row[1])),
+            RuleCatalogue.Default.Rules.Select(r => (r.Id, r.Kind)));
+        Assert.All(RuleCatalogue.Default.Rules, r => Assert.False(r.Shadow));
+        Assert.Equal(RuleCatalogue.Default.Rules, RuleCatalogue.Default.LiveRules);
     }
 
     [Fact]
     public void The_default_catalogue_counts_the_signal_events_its_rules_and_the_health_score_read()
     {
         var signals = RuleCatalogue.Default.SignalEvents;
-        Assert.Contains("crm.sponsor_changed", signals);
-        Assert.Contains("limit.reached", signals);
-        Assert.Contains("support.ticket_escalated", signals);
-        Assert.Equal(3, signals.Count);
+        Assert.Equal(["crm.sponsor_changed", "limit.reached", "support.ticket_escalated"], signals.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_default_conventions_are_those_of_DOMAIN_md()
+    {
+        var conventions = RuleCatalogue.Default.Conventions;
+        Assert.Equal(new EventConventions(), conventions);
+        Assert.Equal("core.", conventions.CoreFeaturePrefix);
+        Assert.Equal("module.", conventions.ModulePrefix);
+        Assert.Equal("onboarding.completed", conventions.ActivationEvent);
+        Assert.Equal("survey.nps", conventions.SurveyEvent);
+        Assert.Equal("score", conventions.SurveyScoreProperty);
+        Assert.Equal("crm.sponsor_changed", conventions.SponsorChangedEvent);
+        Assert.Equal("support.ticket_escalated", conventions.EscalationEvent);
+    }
+
+    [Fact]
+    public void The_default_health_model_is_the_one_of_the_shipped_catalogue()
+    {
+        var health = RuleCatalogue.DefaultHealth;
+        Assert.Equal(HealthModel.Default.Weights.OrderBy(w => w.Key, StringComparer.Ordinal), health.Weights.OrderBy(w => w.Key, StringComparer.Ordinal));
+        Assert.Equal((70, 40), (health.GreenFrom, health.YellowFrom));
     }
 
     [Theory]

@@ -26,7 +26,7 @@ public class WorkspaceSnapshotTests
         Assert.Equal(expected.ActivatedAt, actual.ActivatedAt);
         Assert.Equal(expected.HasSupportData, actual.HasSupportData);
         Assert.Equal(expected.HasCrmData, actual.HasCrmData);
-        Assert.Equal(expected.LatestSurveyScore, actual.LatestSurveyScore);
+        Assert.Equal(expected.SurveyScoreAsOf(expected.WatermarkDay), actual.SurveyScoreAsOf(actual.WatermarkDay));
         Assert.Equal(expected.Exists, actual.Exists);
         Assert.Equal(expected.KnownModules.Order(StringComparer.Ordinal), actual.KnownModules.Order(StringComparer.Ordinal));
         WorkspaceAssert.MetricsEqual(expected.Metrics(), actual.Metrics());
@@ -47,9 +47,9 @@ public class WorkspaceSnapshotTests
         }) with { CreatedAt = new DateTimeOffset(2025, 1, 15, 9, 30, 0, TimeSpan.FromHours(2)) };
         var workspace = WorkspaceFactory.WithProfile(profile);
 
-        // Episode 1 of the usage limit: fired, then resolved a week later.
-        workspace.Apply([_events.LimitReached(T0.AddDays(-20))], Processing());
-        Assert.Single(workspace.Apply([_events.Active("u0", T0.AddDays(-13))], Processing()));
+        // A first episode of the usage limit: fired, then resolved a week later.
+        Assert.Single(workspace.Apply([_events.LimitReached(T0.AddDays(-20)), _events.Active("u0", T0.AddDays(-20))], Processing()));
+        Assert.Equal(PlayStatus.Resolved, Assert.Single(workspace.Apply([_events.Active("u0", T0.AddDays(-13))], Processing())).Status);
 
         var batch = new List<UsageEvent>();
         batch.AddRange(_events.ActiveUsers(0, 5, T0.AddDays(-3)));
@@ -61,13 +61,13 @@ public class WorkspaceSnapshotTests
         batch.Add(_events.SponsorChanged(T0));
         batch.Add(_events.Escalation(T0.AddDays(-5)));
         batch.Add(_events.Survey(7.5, T0.AddDays(-4)));
-        batch.Add(_events.Onboarded(T0.AddDays(-60)));
+        batch.Add(_events.Onboarded(T0.AddDays(-10)));
         var fired = workspace.Apply(batch, Processing());
 
         Assert.Equal(
             ["expansion.module_adoption", "expansion.seat_pressure", "expansion.usage_limit", "risk.sponsor_change"],
             fired.Select(p => p.RuleId).Order(StringComparer.Ordinal));
-        Assert.Equal(2, workspace.OpenPlays.Single(p => p.RuleId == "expansion.usage_limit").Episode);
+        Assert.Equal(WorkspaceFactory.DateOf(T0.AddDays(-1)), workspace.OpenPlays.Single(p => p.RuleId == "expansion.usage_limit").EpisodeStart);
         return workspace;
     }
 
@@ -77,7 +77,7 @@ public class WorkspaceSnapshotTests
         var original = Busy();
         var restored = RoundTrip(original);
         AssertSameState(original, restored);
-        Assert.Equal(4, restored.OpenPlays.Count);
+        Assert.Equal(4, restored.OpenPlays.Count());
     }
 
     [Fact]
@@ -102,22 +102,28 @@ public class WorkspaceSnapshotTests
         Assert.Empty(restored.Apply(more, processing));
         AssertSameState(original, restored);
 
-        // Forty days on everything clears: four resolutions, the same on both sides.
+        // Forty days on everything clears: four resolutions, the same on both sides; the silent weeks in
+        // between fired churn.silence, which the returning user resolves at once.
         List<UsageEvent> later = [_events.Active("u0", T0.AddDays(40))];
         processing = Processing();
         var expected = original.Apply(later, processing);
         var actual = restored.Apply(later, processing);
-        Assert.Equal(4, expected.Count);
+        Assert.Equal(
+            ["churn.silence", "expansion.module_adoption", "expansion.seat_pressure", "expansion.usage_limit", "risk.sponsor_change"],
+            expected.Select(p => p.RuleId).Order(StringComparer.Ordinal));
         Assert.All(expected, p => Assert.Equal(PlayStatus.Resolved, p.Status));
         AssertSameChanges(expected, actual);
         AssertSameState(original, restored);
 
-        // And the next limit is episode 3 on both: the episode counters survived the snapshot.
+        // And the next limit is a new episode on both, starting that day. (Ten users in the three weeks
+        // before against one now: churn.active_users_drop fires too, on both.)
         List<UsageEvent> again = [_events.LimitReached(T0.AddDays(41))];
         processing = Processing();
         var next = original.Apply(again, processing);
         AssertSameChanges(next, restored.Apply(again, processing));
-        Assert.Equal(3, Assert.Single(next).Episode);
+        Assert.Equal(["churn.active_users_drop", "expansion.usage_limit"], next.Select(p => p.RuleId).Order(StringComparer.Ordinal));
+        Assert.Equal(WorkspaceFactory.DateOf(T0.AddDays(41)), WorkspaceFactory.Single(next, "expansion.usage_limit").EpisodeStart);
+        AssertSameState(original, restored);
     }
 
     [Fact]
@@ -156,13 +162,14 @@ public class WorkspaceSnapshotTests
     public void Pending_and_cooldown_states_survive_a_snapshot()
     {
         var catalogue = new RuleCatalogue(
-            [RuleCatalogue.Default.Rules[1] with { For = TimeSpan.FromDays(1), Cooldown = TimeSpan.FromDays(10) }],
+            [WorkspaceFactory.Rule("expansion.usage_limit") with { For = TimeSpan.FromDays(1), Cooldown = TimeSpan.FromDays(10) }],
             RuleCatalogue.Default.Conventions);
         var workspace = WorkspaceFactory.WithProfile(WorkspaceFactory.Profile(), catalogue);
 
-        Assert.Empty(workspace.Apply([_events.LimitReached(T0)], Processing())); // pending since T0
+        Assert.Empty(workspace.Apply([_events.LimitReached(T0)], Processing())); // pending (provisionally)
+        Assert.Empty(workspace.Apply([_events.Active("u0", T0.AddDays(1))], Processing())); // pending from the end of day 0 (committed)
         var restored = RoundTrip(workspace, catalogue);
-        List<UsageEvent> dayLater = [_events.Active("u0", T0.AddDays(1))];
+        List<UsageEvent> dayLater = [_events.Active("u0", T0.AddDays(1.5))];
         var processing = Processing();
         var fired = Assert.Single(workspace.Apply(dayLater, processing));
         AssertSameChanges([fired], restored.Apply(dayLater, processing));
@@ -172,7 +179,7 @@ public class WorkspaceSnapshotTests
         AssertSameChanges(workspace.Apply(weekLater, processing), restored.Apply(weekLater, processing)); // resolved, cooldown until day 17
 
         var restoredAgain = RoundTrip(restored, catalogue);
-        foreach (var (at, expectFire) in new[] { (T0.AddDays(10), false), (T0.AddDays(17), false), (T0.AddDays(18), true) })
+        foreach (var (at, expectFire) in new[] { (T0.AddDays(10), false), (T0.AddDays(17), false), (T0.AddDays(18), false), (T0.AddDays(19), true) })
         {
             List<UsageEvent> batch = [_events.LimitReached(at)];
             processing = Processing();
@@ -188,5 +195,110 @@ public class WorkspaceSnapshotTests
         var snapshot = Busy().ToSnapshot();
         snapshot[0] = Workspace.FormatVersion + 1;
         Assert.Throws<InvalidDataException>(() => Workspace.FromSnapshot(snapshot, RuleCatalogue.Default, HealthModel.Default));
+    }
+
+    // ---- the evaluation state: anchor, committed states, every published play, peers, surveys, engine clock -------------
+
+    /// <summary>
+    /// 130 days of history (so the anchor has moved and holds states of its own), a drop that fired and resolved (cooldown),
+    /// open signal plays, a silence that late data retracted, peers, surveys and an engine clock ahead of the events.
+    /// </summary>
+    private Workspace Eventful()
+    {
+        var workspace = WorkspaceFactory.WithProfile(WorkspaceFactory.Profile(seats: 40));
+        workspace.SetPeers(new PeerBaseline(10, 5), Processing());
+        for (var d = -130; d <= -1; d++)
+        {
+            var users = d is >= -90 and < -70 ? 0 : d < -60 ? 10 : 6; // a 20-day silence, then a drop from 10 to 6 users
+            List<UsageEvent> day = [.. _events.ActiveUsers(0, users, T0.AddDays(d)), _events.Heartbeat(T0.AddDays(d))];
+            if (d is -100 or -20) day.Add(_events.Survey(d == -100 ? 9 : 4, T0.AddDays(d)));
+            if (d == -5) day.Add(_events.SponsorChanged(T0.AddDays(d)));
+            if (d is -3 or -2) day.Add(_events.Escalation(T0.AddDays(d)));
+            workspace.Apply(day, Processing());
+        }
+        // Late data: someone was active in the middle of the gap after all, so there was no 14-day silence.
+        workspace.Apply([_events.Active("u0", T0.AddDays(-80))], Processing());
+        workspace.AdvanceEngineTime(T0.AddHours(6), Processing());
+
+        var statuses = workspace.Plays.GroupBy(p => p.Status).ToDictionary(g => g.Key, g => g.Select(p => p.RuleId).Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(["adoption.below_peers", "risk.sponsor_change", "risk.support_escalation"], statuses[PlayStatus.Open]);
+        Assert.Contains("churn.active_users_drop", statuses[PlayStatus.Resolved]);
+        Assert.Equal(["churn.silence"], statuses[PlayStatus.Retracted]);
+        return workspace;
+    }
+
+    private static void AssertSameEvaluationState(Workspace expected, Workspace actual)
+    {
+        AssertSameState(expected, actual);
+        Assert.Equal(expected.Plays.OrderBy(p => p.PlayId, StringComparer.Ordinal), actual.Plays.OrderBy(p => p.PlayId, StringComparer.Ordinal));
+        Assert.Equal(expected.Peers, actual.Peers);
+        Assert.Equal(expected.EngineTime, actual.EngineTime);
+        Assert.Equal(expected.EverActive, actual.EverActive);
+        Assert.Equal(expected.NextDueAt(), actual.NextDueAt());
+        for (var day = expected.WatermarkDay - 127; day <= expected.WatermarkDay; day++)
+        {
+            Assert.Equal(expected.SurveyScoreAsOf(day), actual.SurveyScoreAsOf(day));
+            Assert.Equal(expected.HasDataOn(day), actual.HasDataOn(day));
+            Assert.Equal(expected.DailyActiveUsers(day), actual.DailyActiveUsers(day));
+        }
+        var expectedHistory = expected.HealthHistory(100);
+        var actualHistory = actual.HealthHistory(100);
+        Assert.Equal(expectedHistory.Select(h => h.Day), actualHistory.Select(h => h.Day));
+        foreach (var (e, a) in expectedHistory.Zip(actualHistory)) WorkspaceAssert.HealthEqual(e.Health, a.Health);
+        Assert.Equal(expected.ToSnapshot(), actual.ToSnapshot());
+    }
+
+    [Fact]
+    public void The_evaluation_state_round_trips()
+    {
+        var original = Eventful();
+        var restored = RoundTrip(original);
+        AssertSameEvaluationState(original, restored);
+        Assert.Equal(original.Plays.Count(), restored.Plays.Count());
+    }
+
+    [Fact]
+    public void A_restored_workspace_rewinds_replays_and_publishes_like_the_original()
+    {
+        var original = Eventful();
+        var restored = RoundTrip(original);
+
+        // Late data for a committed day (an escalation 10 days ago) rewinds both to their anchor.
+        List<UsageEvent> late = [_events.Escalation(T0.AddDays(-10)), _events.Active("u9", T0.AddDays(-40))];
+        var processing = Processing();
+        AssertSameChanges(original.Apply(late, processing), restored.Apply(late, processing));
+        AssertSameEvaluationState(original, restored);
+
+        // A new day, new peers, and the clock running on over silent weeks: the same plays on both sides.
+        List<UsageEvent> next = [.. _events.ActiveUsers(0, 3, T0.AddDays(1)), _events.LimitReached(T0.AddDays(1))];
+        processing = Processing();
+        var expected = original.Apply(next, processing);
+        AssertSameChanges(expected, restored.Apply(next, processing));
+        Assert.Contains(expected, p => p.RuleId == "expansion.usage_limit");
+
+        processing = Processing();
+        AssertSameChanges(original.SetPeers(new PeerBaseline(30, 8), processing), restored.SetPeers(new PeerBaseline(30, 8), processing));
+
+        processing = Processing();
+        var later = original.AdvanceEngineTime(T0.AddDays(30), processing);
+        AssertSameChanges(later, restored.AdvanceEngineTime(T0.AddDays(30), processing));
+        Assert.Contains(later, p => p.RuleId == "churn.silence" && p.Status == PlayStatus.Open);
+        AssertSameEvaluationState(original, restored);
+    }
+
+    [Fact]
+    public void A_workspace_restored_between_a_provisional_play_and_its_retraction_retracts_it_too()
+    {
+        var original = WorkspaceFactory.WithProfile(WorkspaceFactory.Profile());
+        original.Apply(Enumerable.Range(0, 4).Select(i => _events.Active("u0", T0, $"core.f{i}")).ToList(), Processing());
+        var fired = Assert.Single(original.SetPeers(new PeerBaseline(10, 5), Processing()));
+        var restored = RoundTrip(original);
+        AssertSameEvaluationState(original, restored);
+
+        List<UsageEvent> more = [.. Enumerable.Range(4, 3).Select(i => _events.Active("u0", T0.AddHours(1), $"core.f{i}"))];
+        var processing = Processing();
+        var expected = original.Apply(more, processing);
+        AssertSameChanges(expected, restored.Apply(more, processing));
+        Assert.Equal((fired.PlayId, PlayStatus.Retracted), (Assert.Single(expected).PlayId, Assert.Single(expected).Status));
     }
 }
