@@ -17,6 +17,7 @@ internal sealed class FakeBaselines : IWorkspaceBaselines
     public DateTimeOffset? ActivatedAt { get; set; }
     public PeerBaseline? Peers { get; set; }
     public bool EverActive { get; set; }
+    public int? FirstUserActivityDay { get; set; }
     public Dictionary<string, IReadOnlyList<string>> PilotMap { get; } = new(StringComparer.Ordinal);
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots => PilotMap;
 

@@ -1,31 +1,51 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace SignalEngine.Core.Activity;
 
 /// <summary>
-/// On which of the last <see cref="Span"/> UTC days something (a user, a feature) was active:
-/// one bit per day in a ring of two 64-bit words, so a distinct count over any window is a mask and a test.
+/// On which of the last <see cref="Span"/> UTC days something (a user, a feature) was active: one bit
+/// per day in a ring of four 64-bit words, so a distinct count over any window is a mask and a test.
 /// <see cref="HeadDay"/> is the newest day the ring covers; older days drop out as it advances.
+/// 256 days cover the 90-day retention plus the longest look-back of a rule evaluated at its oldest
+/// day (two 28-day windows, eight weeks of weekdays), so re-evaluating history never reads a day the
+/// ring has forgotten.
 /// </summary>
 public struct ActivityBitmap
 {
-    public const int Span = 128;
+    public const int Span = 256;
+    private const int WordCount = Span / 64;
 
-    private ulong _low;
-    private ulong _high;
-
-    public ActivityBitmap(ulong low, ulong high, int headDay)
+    [InlineArray(WordCount)]
+    private struct Words
     {
-        _low = low;
-        _high = high;
+        private ulong _word;
+    }
+
+    private Words _words;
+
+    public ActivityBitmap(ReadOnlySpan<ulong> words, int headDay)
+    {
+        words.CopyTo(_words);
         HeadDay = headDay;
     }
 
-    public readonly ulong Low => _low;
-    public readonly ulong High => _high;
     public int HeadDay { readonly get; private set; }
 
-    public readonly bool IsEmpty => (_low | _high) == 0;
+    public const int Words64 = WordCount;
+
+    /// <summary>One of the ring's words, for snapshots.</summary>
+    public readonly ulong Word(int index) => _words[index];
+
+    public readonly bool IsEmpty
+    {
+        get
+        {
+            foreach (var word in (ReadOnlySpan<ulong>)_words)
+                if (word != 0) return false;
+            return true;
+        }
+    }
 
     /// <summary>Marks <paramref name="day"/> active. Days already outside the ring are ignored (false).</summary>
     public bool Set(int day)
@@ -34,7 +54,7 @@ public struct ActivityBitmap
         else if (day > HeadDay) Advance(day);
         else if (day <= HeadDay - Span) return false;
         var slot = Slot(day);
-        if (slot < 64) _low |= 1UL << slot; else _high |= 1UL << (slot - 64);
+        _words[slot >> 6] |= 1UL << (slot & 63);
         return true;
     }
 
@@ -45,72 +65,91 @@ public struct ActivityBitmap
     public readonly int CountIn(DayWindow window) => CountIn(window, stopAtFirst: false);
 
     /// <summary>Newest active day, or null if never active.</summary>
-    public readonly int? LastActiveDay
+    public readonly int? LastActiveDay => LastActiveOnOrBefore(HeadDay);
+
+    /// <summary>Newest active day on or before <paramref name="day"/> within the ring.</summary>
+    public readonly int? LastActiveOnOrBefore(int day)
+    {
+        if (IsEmpty) return null;
+        for (var d = Math.Min(day, HeadDay); d > HeadDay - Span; d--)
+            if (IsSet(d)) return d;
+        return null;
+    }
+
+    /// <summary>Oldest active day within the ring.</summary>
+    public readonly int? FirstActiveDay
     {
         get
         {
             if (IsEmpty) return null;
-            for (var day = HeadDay; day > HeadDay - Span; day--)
-                if (IsSet(day)) return day;
+            for (var d = HeadDay - Span + 1; d <= HeadDay; d++)
+                if (IsSet(d)) return d;
             return null;
         }
     }
 
     public readonly bool IsSet(int day)
     {
-        if (IsEmpty || day > HeadDay || day <= HeadDay - Span) return false;
+        if (day > HeadDay || day <= HeadDay - Span || IsEmpty) return false;
         var slot = Slot(day);
-        return slot < 64 ? (_low >> slot & 1) != 0 : (_high >> (slot - 64) & 1) != 0;
+        return (_words[slot >> 6] >> (slot & 63) & 1) != 0;
     }
 
     private readonly int CountIn(DayWindow window, bool stopAtFirst)
     {
-        if (IsEmpty) return 0;
         var first = Math.Max(window.FirstDay, HeadDay - Span + 1);
         var last = Math.Min(window.LastDay, HeadDay);
         if (first > last) return 0;
-        var (maskLow, maskHigh) = Mask(first, last);
-        var count = BitOperations.PopCount(_low & maskLow) + BitOperations.PopCount(_high & maskHigh);
-        return stopAtFirst ? Math.Min(count, 1) : count;
+        var mask = Mask(first, last);
+        var count = 0;
+        for (var i = 0; i < WordCount; i++)
+        {
+            var hits = _words[i] & mask[i];
+            if (hits == 0) continue;
+            if (stopAtFirst) return 1;
+            count += BitOperations.PopCount(hits);
+        }
+        return count;
     }
 
     private void Advance(int newHead)
     {
         if (newHead - HeadDay >= Span)
         {
-            _low = _high = 0;
+            _words = default;
         }
         else
         {
-            // The slots of days HeadDay+1..newHead still hold days 128 earlier: clear them.
-            var (clearLow, clearHigh) = Mask(HeadDay + 1, newHead);
-            _low &= ~clearLow;
-            _high &= ~clearHigh;
+            // The slots of days HeadDay+1..newHead still hold days Span earlier: clear them.
+            var clear = Mask(HeadDay + 1, newHead);
+            for (var i = 0; i < WordCount; i++) _words[i] &= ~clear[i];
         }
         HeadDay = newHead;
     }
 
     /// <summary>Bit mask of the slots of days first..last (at most <see cref="Span"/> days).</summary>
-    private static (ulong Low, ulong High) Mask(int first, int last)
+    private static Words Mask(int first, int last)
     {
-        ulong low = 0, high = 0;
+        var mask = new Words();
         var length = last - first + 1;
         var start = Slot(first);
-        // At most two contiguous runs in the 128-slot ring.
+        // At most two contiguous runs in the ring.
         var firstRun = Math.Min(length, Span - start);
-        AddRun(ref low, ref high, start, firstRun);
-        if (length > firstRun) AddRun(ref low, ref high, 0, length - firstRun);
-        return (low, high);
+        AddRun(ref mask, start, firstRun);
+        if (length > firstRun) AddRun(ref mask, 0, length - firstRun);
+        return mask;
     }
 
-    private static void AddRun(ref ulong low, ref ulong high, int start, int length)
+    private static void AddRun(ref Words mask, int start, int length)
     {
-        var end = start + length; // exclusive, <= 128
-        if (start < 64) low |= RunBits(start, Math.Min(end, 64));
-        if (end > 64) high |= RunBits(Math.Max(start, 64) - 64, end - 64);
+        var end = start + length; // exclusive, <= Span
+        for (var word = start >> 6; word < WordCount && word * 64 < end; word++)
+        {
+            var from = Math.Max(start, word * 64) - word * 64;
+            var to = Math.Min(end, word * 64 + 64) - word * 64;
+            mask[word] |= to - from >= 64 ? ulong.MaxValue : ((1UL << (to - from)) - 1) << from;
+        }
     }
-
-    private static ulong RunBits(int from, int to) => to - from >= 64 ? ulong.MaxValue : ((1UL << (to - from)) - 1) << from;
 
     private static int Slot(int day) => ((day % Span) + Span) % Span;
 }

@@ -10,4 +10,7 @@ public readonly record struct DayWindow(int FirstDay, int LastDay)
 
     /// <summary>The window of the same length immediately before this one.</summary>
     public DayWindow Previous => new(FirstDay - Length, FirstDay - 1);
+
+    // The generated ToString would print Previous, whose Previous... forever.
+    public override string ToString() => $"days {FirstDay}..{LastDay}";
 }

@@ -75,6 +75,8 @@ public static class CatalogueLoader
         else if (top.Node("rules") is { } notSequence) context.Error(notSequence, null, "rules", "must be a list of rules");
         else context.Error(root, null, "rules", "required");
 
+        foreach (var rule in rules.Where(r => r.Condition.LookbackDays > RuleCatalogue.LookbackLimitDays))
+            context.Errors.Add($"{source}: rule '{rule.Id}': condition: reads {rule.Condition.LookbackDays} days back; at most {RuleCatalogue.LookbackLimitDays} are kept for re-evaluation");
         if (context.Errors.Count > 0) throw new CatalogueException(context.Errors);
         return (new RuleCatalogue(rules, conventions), health);
     }

@@ -34,6 +34,8 @@ internal static class Windows
 /// <summary>At least <see cref="MinCount"/> events named <see cref="EventName"/> in the last <see cref="WindowDays"/> days (a sponsor change, a limit hit, two escalations).</summary>
 public sealed record SignalCountCondition(string EventName, int WindowDays, int MinCount) : RuleCondition
 {
+    public override int LookbackDays => WindowDays;
+
     public override IEnumerable<string> SignalEvents => [EventName];
 
     public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
@@ -52,6 +54,8 @@ public sealed record SignalCountCondition(string EventName, int WindowDays, int 
 /// </summary>
 public sealed record SeatRatioCondition(int WindowDays, double ThresholdPercent, double? RecoveryPercent = null) : RuleCondition
 {
+    public override int LookbackDays => WindowDays;
+
     public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
         if (workspace.SeatsPurchased is not ({ } seats and > 0)) yield break;
@@ -73,6 +77,8 @@ public sealed record SeatRatioCondition(int WindowDays, double ThresholdPercent,
 /// </summary>
 public sealed record CohortShareCondition(int WindowDays, double ThresholdPercent, double? RecoveryPercent = null) : RuleCondition
 {
+    public override int LookbackDays => WindowDays;
+
     public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
         var window = DayWindow.Ending(point.Day, WindowDays);
@@ -101,10 +107,19 @@ public sealed record CohortShareCondition(int WindowDays, double ThresholdPercen
 public sealed record ChangeCondition(UsageMetric Metric, int WindowDays, ChangeDirection Direction, double ThresholdPercent, double MinimumBaseline, double? RecoveryPercent = null)
     : RuleCondition
 {
+    /// <summary>The current window needs data on at least this share of the days the earlier one had data on.</summary>
+    public const double MinimumDataDaysRatio = 0.8;
+
+    public override int LookbackDays => 2 * WindowDays;
+
     public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
         if (!point.IsComplete || !point.HasData) { yield return Observation.NoData(null); yield break; }
         var current = DayWindow.Ending(point.Day, WindowDays);
+        // A telemetry gap inside the window is missing data, not a drop: compare windows only when the
+        // current one has data on (nearly) as many days as the earlier one. Weekends without events
+        // are in both windows alike.
+        if (DataDays(workspace, current) < MinimumDataDaysRatio * DataDays(workspace, current.Previous)) { yield return Observation.NoData(null); yield break; }
         var now = Windows.Read(workspace, Metric, current);
         var before = Windows.Read(workspace, Metric, current.Previous);
         var name = Windows.Name(Metric);
@@ -121,6 +136,14 @@ public sealed record ChangeCondition(UsageMetric Metric, int WindowDays, ChangeD
             $"{Windows.Number(Math.Round(change, 1))}% ({Windows.Number(now)} in the last {WindowDays} days vs {Windows.Number(before)} in the {WindowDays} before)");
         yield return new Observation(null, moved >= ThresholdPercent, moved < (RecoveryPercent ?? ThresholdPercent), evidence);
     }
+
+    private static int DataDays(IWorkspaceBaselines workspace, DayWindow window)
+    {
+        var days = 0;
+        for (var day = window.FirstDay; day <= window.LastDay; day++)
+            if (workspace.HasDataOn(day)) days++;
+        return days;
+    }
 }
 
 /// <summary>
@@ -130,6 +153,8 @@ public sealed record ChangeCondition(UsageMetric Metric, int WindowDays, ChangeD
 /// </summary>
 public sealed record AnomalyCondition(double ZThreshold, double RecoveryZ, int MinWeeks, int MaxWeeks) : RuleCondition
 {
+    public override int LookbackDays => 7 * MaxWeeks;
+
     public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
         if (!point.IsComplete || !point.HasData) { yield return Observation.NoData(null); yield break; }
@@ -175,9 +200,12 @@ public sealed record AbsenceCondition(int Days) : RuleCondition
 {
     public override bool IsTimeBased => true;
 
+    public override int LookbackDays => Days;
+
     public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
-        if (!workspace.EverActive) yield break;
+        // "Previously active": before its first user, a workspace is not silent, it has not started.
+        if (workspace.FirstUserActivityDay is not { } first || point.Day < first) yield break;
         var last = workspace.LastUserActivityOnOrBefore(point.Day);
         var silentDays = last is { } l ? point.Day - l : Days + ActivityBitmap.Span;
         var evidence = new Evidence("days_without_user_activity", silentDays, null, null, Days, Windows.Days(Days), ">=",
@@ -186,7 +214,7 @@ public sealed record AbsenceCondition(int Days) : RuleCondition
     }
 
     public override DateTimeOffset? NextDue(IWorkspaceBaselines workspace) =>
-        workspace.LastUserActivityOnOrBefore(workspace.WatermarkDay) is { } last ? EventDay.Start(last + Days) : null;
+        workspace.LastUserActivityOnOrBefore(int.MaxValue) is { } last ? EventDay.Start(last + Days) : null;
 }
 
 /// <summary>
@@ -197,6 +225,8 @@ public sealed record AbsenceCondition(int Days) : RuleCondition
 public sealed record DeadlineCondition(int Days, int RelevantForDays) : RuleCondition
 {
     public override bool IsTimeBased => true;
+
+    public override int LookbackDays => 0;
 
     public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
@@ -209,6 +239,7 @@ public sealed record DeadlineCondition(int Days, int RelevantForDays) : RuleCond
         yield return new Observation(null, !reached && age >= Days, reached, evidence);
     }
 
+    /// <summary>The deadline, while it can still matter: not activated, and not past the onboarding period.</summary>
     public override DateTimeOffset? NextDue(IWorkspaceBaselines workspace) =>
         workspace.CreatedAt is { } created && workspace.ActivatedAt is null ? created.AddDays(Days) : null;
 }
@@ -219,6 +250,8 @@ public sealed record DeadlineCondition(int Days, int RelevantForDays) : RuleCond
 /// </summary>
 public sealed record BelowPeersCondition(int WindowDays, double RatioPercent, int MinimumPeers, double? RecoveryPercent = null) : RuleCondition
 {
+    public override int LookbackDays => WindowDays;
+
     public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
         if (workspace.Peers is not { } peers || peers.Workspaces < MinimumPeers || peers.Median <= 0) yield break;

@@ -32,6 +32,9 @@ public interface IWorkspaceBaselines
     /// <summary>True if any user was ever active, even before the kept history.</summary>
     bool EverActive { get; }
 
+    /// <summary>The first UTC day any user was active (kept even when the ring forgot it).</summary>
+    int? FirstUserActivityDay { get; }
+
     int DistinctActiveUsers(DayWindow window);
 
     int DailyActiveUsers(int day);

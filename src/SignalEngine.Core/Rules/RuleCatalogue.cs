@@ -46,8 +46,11 @@ public sealed record RuleCatalogue(IReadOnlyList<RuleDefinition> Rules, EventCon
             .Append(Conventions.EscalationEvent)
             .ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>Rules that fire plays to subscribers; shadow rules are evaluated too but only recorded.</summary>
-    public IEnumerable<RuleDefinition> LiveRules => Rules.Where(r => !r.Shadow);
+    /// <summary>The longest look-back of any rule: how far before a re-evaluated day the kept history must reach.</summary>
+    public int MaxLookbackDays { get; } = Rules.Select(r => r.Condition.LookbackDays).DefaultIfEmpty(0).Max();
+
+    /// <summary>Longest look-back the kept history (256 days) allows on top of the 120-day maximum retention.</summary>
+    public const int LookbackLimitDays = 128;
 
     private static readonly Lazy<(RuleCatalogue Catalogue, Health.HealthModel Health)> Shipped =
         new(() => CatalogueLoader.Load(CatalogueLoader.DefaultText(), "default-catalogue.yaml"));

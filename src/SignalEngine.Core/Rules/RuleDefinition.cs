@@ -71,6 +71,9 @@ public abstract record RuleCondition
 
     public abstract IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point);
 
+    /// <summary>How many days before the evaluated day this condition reads: bounds how far back history can be re-evaluated exactly.</summary>
+    public abstract int LookbackDays { get; }
+
     /// <summary>For time-based conditions: the earliest event time at which it could become true without new data.</summary>
     public virtual DateTimeOffset? NextDue(IWorkspaceBaselines workspace) => null;
 }

@@ -37,9 +37,6 @@ public sealed record WorkspaceMetrics(
 /// </summary>
 public sealed partial class Workspace : IWorkspaceBaselines
 {
-    /// <summary>The anchor trails the newest evaluated day by at most this many days (inside the 128-day ring).</summary>
-    private const int MaxAnchorLag = 120;
-    private const int AnchorLagAfterAdvance = 100;
     private const int MaxSurveyAnswers = 16;
 
     private readonly RuleCatalogue _catalogue;
@@ -63,6 +60,19 @@ public sealed partial class Workspace : IWorkspaceBaselines
     private readonly Dictionary<string, Play> _plays = new(StringComparer.Ordinal);
     private int? _dirtyFrom;
 
+    // Profiles with the day they took effect: each day is evaluated with the profile then in force, so a
+    // change (more seats, new pilots) counts from when it happened and never rewrites the past.
+    private readonly List<(int FromDay, WorkspaceProfile Profile)> _profiles = [];
+    private WorkspaceProfile? _evaluationProfile;
+
+    /// <summary>
+    /// The anchor trails the newest evaluated day by at most this many days, so that re-running from it
+    /// never reads a day the 256-day rings have dropped (the rules look back <see cref="RuleCatalogue.MaxLookbackDays"/>).
+    /// </summary>
+    private int MaxAnchorLag => ActivityBitmap.Span - _catalogue.MaxLookbackDays - 1;
+
+    private int AnchorLagAfterAdvance => MaxAnchorLag - 20;
+
     public Workspace(string id, RuleCatalogue catalogue, HealthModel healthModel)
     {
         Id = id;
@@ -71,7 +81,22 @@ public sealed partial class Workspace : IWorkspaceBaselines
     }
 
     public string Id { get; }
-    public WorkspaceProfile? Profile { get; private set; }
+
+    /// <summary>The current CRM profile.</summary>
+    public WorkspaceProfile? Profile => _profiles.Count > 0 ? _profiles[^1].Profile : null;
+
+    /// <summary>The profile rules read: the one in force on the day being evaluated, else the current one.</summary>
+    private WorkspaceProfile? RuleProfile => _evaluationProfile ?? Profile;
+
+    private WorkspaceProfile? ProfileOn(int day)
+    {
+        if (_profiles.Count == 0) return null;
+        for (var i = _profiles.Count - 1; i >= 0; i--)
+            if (_profiles[i].FromDay <= day) return _profiles[i].Profile;
+        return _profiles[0].Profile; // before the first profile arrived, the first one stands for it
+    }
+
+    public int? FirstUserActivityDay { get; private set; }
     public long EventsApplied { get; private set; }
 
     /// <summary>The newest event time seen from this workspace.</summary>
@@ -103,12 +128,16 @@ public sealed partial class Workspace : IWorkspaceBaselines
         return Evaluate(processingTime);
     }
 
-    /// <summary>Replaces the CRM profile (seats, pilots, owners, creation date) and re-evaluates from the anchor.</summary>
+    /// <summary>
+    /// Sets the CRM profile from the current event day on (the first profile stands for all history) and
+    /// re-evaluates from that day.
+    /// </summary>
     public IReadOnlyList<Play> SetProfile(WorkspaceProfile profile, DateTimeOffset processingTime)
     {
-        Profile = profile;
-        // Seats, pilots or the creation date may change what past days mean: re-run the kept history.
-        MarkDirty(int.MinValue);
+        var from = _profiles.Count == 0 || EvaluationTime is not { } now ? int.MinValue : EventDay.Of(now);
+        _profiles.RemoveAll(p => p.FromDay >= from);
+        _profiles.Add((from, profile));
+        MarkDirty(from);
         return Evaluate(processingTime);
     }
 
@@ -144,6 +173,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
             SetDay(_users, user, day, int.MaxValue);
             _userDays.Set(day);
             EverActive = true;
+            if (FirstUserActivityDay is null || day < FirstUserActivityDay) FirstUserActivityDay = day;
         }
 
         var name = e.Name;
@@ -223,6 +253,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
         {
             // Late data (or a profile change) touches committed days: restart from the anchor.
             if (dirty <= _anchorDay && _anchorStates.Count == 0) _anchorDay = Math.Max(dirty, endDay - MaxAnchorLag) - 1;
+            PruneProfiles();
             _committed = new Dictionary<string, RuleState>(_anchorStates, StringComparer.Ordinal);
             _evaluatedThrough = _anchorDay;
         }
@@ -266,9 +297,16 @@ public sealed partial class Workspace : IWorkspaceBaselines
             _committed = new Dictionary<string, RuleState>(states, StringComparer.Ordinal);
             _evaluatedThrough = newAnchor;
         }
+        PruneProfiles();
         // Plays that ended before the anchor can no longer change: forget them.
         foreach (var stale in _plays.Where(p => p.Value.Status != PlayStatus.Open && DayOf(p.Value.EpisodeStart) <= newAnchor).Select(p => p.Key).ToList())
             _plays.Remove(stale);
+    }
+
+    /// <summary>Profiles that no day after the anchor can be evaluated with any more are dropped.</summary>
+    private void PruneProfiles()
+    {
+        while (_profiles.Count > 1 && _profiles[1].FromDay <= _anchorDay + 1) _profiles.RemoveAt(0);
     }
 
     /// <summary>What one run of the state machines produced: episodes that fired (by play id) and those that resolved.</summary>
@@ -281,12 +319,25 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     private void EvaluateDay(Dictionary<string, RuleState> states, EvaluationPoint point, EvaluationRun run)
     {
+        _evaluationProfile = ProfileOn(point.Day);
+        try
+        {
+            EvaluateRules(states, point, run);
+        }
+        finally
+        {
+            _evaluationProfile = null;
+        }
+    }
+
+    private void EvaluateRules(Dictionary<string, RuleState> states, EvaluationPoint point, EvaluationRun run)
+    {
         HealthScore? health = null;
         foreach (var rule in _catalogue.Rules)
         {
             if (!point.HasData && !rule.Condition.IsTimeBased) continue;
             var observed = new HashSet<string>(StringComparer.Ordinal);
-            if (rule.AppliesTo(Profile?.Tier, Profile?.Segment))
+            if (rule.AppliesTo(RuleProfile?.Tier, RuleProfile?.Segment))
             {
                 foreach (var observation in rule.Condition.Observe(this, point))
                 {
@@ -384,19 +435,18 @@ public sealed partial class Workspace : IWorkspaceBaselines
         Severity = rule.Severity,
         Title = FormatTitle(rule.Title, subject, evidence),
         FiredAt = at, // replaced by the processing time when first published
-
         EventTime = at,
-        Owner = PlayRouting.OwnerFor(rule.Kind, rule.OwnerRole, Profile),
-        Tier = Profile?.Tier,
-        Pod = Profile?.Pod,
-        Segment = Profile?.Segment,
+        Owner = PlayRouting.OwnerFor(rule.Kind, rule.OwnerRole, RuleProfile),
+        Tier = RuleProfile?.Tier,
+        Pod = RuleProfile?.Pod,
+        Segment = RuleProfile?.Segment,
         Evidence = evidence,
         Health = new HealthAtFiring(health.Score, health.Status),
         Shadow = rule.Shadow,
     };
 
     private string FormatTitle(string template, string? subject, Evidence evidence) => template
-        .Replace("{workspace}", Profile?.Name ?? Id, StringComparison.Ordinal)
+        .Replace("{workspace}", RuleProfile?.Name ?? Id, StringComparison.Ordinal)
         .Replace("{subject}", subject ?? "", StringComparison.Ordinal)
         .Replace("{value}", Number(evidence.Value), StringComparison.Ordinal)
         .Replace("{threshold}", Number(evidence.Threshold), StringComparison.Ordinal)
@@ -418,18 +468,17 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     private static string? SubjectOf(string key, string ruleId) => key.Length == ruleId.Length ? null : key[(ruleId.Length + 1)..];
 
-    /// <summary>When a time-based rule could next fire without new data; null if none can.</summary>
+    /// <summary>When a time-based rule could next fire without new data (strictly after now); null if none can.</summary>
     public DateTimeOffset? NextDueAt()
     {
+        var now = EvaluationTime ?? DateTimeOffset.MinValue;
         DateTimeOffset? next = null;
         foreach (var rule in _catalogue.Rules)
         {
             if (!rule.Condition.IsTimeBased || !rule.AppliesTo(Profile?.Tier, Profile?.Segment)) continue;
-            if (_committed.TryGetValue(rule.Id, out var state) && state.IsActive) continue;
-            if (rule.Condition.NextDue(this) is { } due && (next is null || due < next)) next = due;
+            if (rule.Condition.NextDue(this) is { } due && due > now && (next is null || due < next)) next = due;
         }
-        var now = EvaluationTime;
-        return next is { } n && now is { } t && n <= t ? null : next;
+        return next;
     }
 
     /// <summary>Today's health with its 7-day trend and the factors that moved it most.</summary>
@@ -469,9 +518,9 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     // IWorkspaceBaselines: what rules and the health score read.
     public int WatermarkDay => Watermark is { } w ? EventDay.Of(w) : EvaluationTime is { } t ? EventDay.Of(t) : 0;
-    public int? SeatsPurchased => Profile?.SeatsPurchased;
-    public DateTimeOffset? CreatedAt => Profile?.CreatedAt;
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots => Profile?.Pilots ?? new Dictionary<string, IReadOnlyList<string>>();
+    public int? SeatsPurchased => RuleProfile?.SeatsPurchased;
+    public DateTimeOffset? CreatedAt => RuleProfile?.CreatedAt;
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots => RuleProfile?.Pilots ?? new Dictionary<string, IReadOnlyList<string>>();
     public EventConventions Conventions => _catalogue.Conventions;
     public double? SurveyScoreAsOf(int day)
     {

@@ -21,7 +21,9 @@ public sealed partial class Workspace
         {
             w.Write(FormatVersion);
             w.Write(Id);
-            WriteProfile(w, Profile);
+            w.Write(_profiles.Count);
+            foreach (var (from, profile) in _profiles) { w.Write(from); WriteProfile(w, profile); }
+            w.Write(FirstUserActivityDay ?? int.MinValue);
             w.Write(EventsApplied);
             WriteInstant(w, Watermark);
             WriteInstant(w, EngineTime);
@@ -61,17 +63,32 @@ public sealed partial class Workspace
         using var r = new BinaryReader(stream);
         var version = r.ReadByte();
         if (version != FormatVersion) throw new InvalidDataException($"workspace snapshot format {version} is not supported (expected {FormatVersion})");
-        var workspace = new Workspace(r.ReadString(), catalogue, healthModel)
+        var workspace = new Workspace(r.ReadString(), catalogue, healthModel);
+        for (var i = r.ReadInt32(); i > 0; i--)
         {
-            Profile = ReadProfile(r),
-            EventsApplied = r.ReadInt64(),
-            Watermark = ReadInstant(r),
-            EngineTime = ReadInstant(r),
-            ActivatedAt = ReadInstant(r),
-            HasSupportData = r.ReadBoolean(),
-            HasCrmData = r.ReadBoolean(),
-            EverActive = r.ReadBoolean(),
-        };
+            var from = r.ReadInt32();
+            workspace._profiles.Add((from, ReadProfile(r)!));
+        }
+        var firstUserDay = r.ReadInt32();
+        workspace.FirstUserActivityDay = firstUserDay == int.MinValue ? null : firstUserDay;
+        workspace.RestoreScalars(r);
+        ReadRest(r, workspace);
+        return workspace;
+    }
+
+    private void RestoreScalars(BinaryReader r)
+    {
+        EventsApplied = r.ReadInt64();
+        Watermark = ReadInstant(r);
+        EngineTime = ReadInstant(r);
+        ActivatedAt = ReadInstant(r);
+        HasSupportData = r.ReadBoolean();
+        HasCrmData = r.ReadBoolean();
+        EverActive = r.ReadBoolean();
+    }
+
+    private static void ReadRest(BinaryReader r, Workspace workspace)
+    {
         if (r.ReadBoolean()) workspace.Peers = new PeerBaseline(r.ReadDouble(), r.ReadInt32());
         for (var i = r.ReadInt32(); i > 0; i--) workspace._surveys.Add((new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadDouble()));
         workspace._dataDays = ReadBitmap(r);
@@ -104,7 +121,6 @@ public sealed partial class Workspace
             var play = ReadPlay(r);
             workspace._plays[play.PlayId] = play;
         }
-        return workspace;
     }
 
     private static void WriteStates(BinaryWriter w, Dictionary<string, RuleState> states)
@@ -133,12 +149,16 @@ public sealed partial class Workspace
 
     private static void WriteBitmap(BinaryWriter w, ActivityBitmap bitmap)
     {
-        w.Write(bitmap.Low);
-        w.Write(bitmap.High);
+        for (var i = 0; i < ActivityBitmap.Words64; i++) w.Write(bitmap.Word(i));
         w.Write(bitmap.HeadDay);
     }
 
-    private static ActivityBitmap ReadBitmap(BinaryReader r) => new(r.ReadUInt64(), r.ReadUInt64(), r.ReadInt32());
+    private static ActivityBitmap ReadBitmap(BinaryReader r)
+    {
+        Span<ulong> words = stackalloc ulong[ActivityBitmap.Words64];
+        for (var i = 0; i < words.Length; i++) words[i] = r.ReadUInt64();
+        return new ActivityBitmap(words, r.ReadInt32());
+    }
 
     private static void WriteBitmaps(BinaryWriter w, Dictionary<string, ActivityBitmap> map)
     {

@@ -238,10 +238,10 @@ public class ActivityBitmapTests
     }
 
     [Fact]
-    public void Low_High_and_HeadDay_round_trip_through_the_constructor()
+    public void Words_and_HeadDay_round_trip_through_the_constructor()
     {
         var bitmap = With(1_000, 1_063, 1_064, 1_100, 1_127);
-        var copy = new ActivityBitmap(bitmap.Low, bitmap.High, bitmap.HeadDay);
+        var copy = new ActivityBitmap(Enumerable.Range(0, ActivityBitmap.Words64).Select(bitmap.Word).ToArray(), bitmap.HeadDay);
         Assert.Equal(bitmap.HeadDay, copy.HeadDay);
         for (var day = 990; day <= 1_140; day++) Assert.Equal(bitmap.IsSet(day), copy.IsSet(day));
         Assert.Equal(5, copy.CountIn(new DayWindow(0, 2_000)));

@@ -29,9 +29,7 @@ public class DayWindowTests
         Assert.Equal(new DayWindow(59, 72), window.Previous.Previous);
     }
 
-    [Fact(Skip = "src bug: DayWindow is a record struct with a public DayWindow-typed property Previous, so the generated PrintMembers prints " +
-        "Previous, whose ToString prints its Previous, and so on: ToString() (any log line or string interpolation of a window) never returns and " +
-        "kills the process with a StackOverflowException. Running this test aborts the whole test run")]
+    [Fact]
     public void A_window_prints_its_days()
     {
         Assert.Contains("73", DayWindow.Ending(100, 28).ToString());

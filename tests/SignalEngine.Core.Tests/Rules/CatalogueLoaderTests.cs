@@ -534,7 +534,7 @@ public class CatalogueLoaderTests
     public void A_shadow_rule_fires_plays_marked_shadow_and_is_not_a_live_rule()
     {
         var catalogue = Load(OneRule("    shadow: true\n" + LimitCondition));
-        Assert.Empty(catalogue.LiveRules);
+        Assert.All(catalogue.Rules, r => Assert.True(r.Shadow));
         var workspace = WorkspaceFactory.New(catalogue: catalogue);
         var play = Assert.Single(workspace.Apply([new EventFactory().LimitReached(T0)], T0));
         Assert.True(play.Shadow);

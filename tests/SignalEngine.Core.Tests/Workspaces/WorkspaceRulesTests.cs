@@ -147,8 +147,7 @@ public class WorkspaceRulesTests
         Assert.Equal(play.PlayId, resolved.PlayId);
     }
 
-    [Fact(Skip = "src bug: Workspace.SetProfile marks the whole kept history dirty (MarkDirty(int.MinValue)) and re-runs it under the new profile, " +
-        "so a play that held under the old profile comes back Retracted (\"never happened\") instead of Resolved")]
+    [Fact]
     public void Buying_more_seats_resolves_seat_pressure_and_removing_them_starts_a_new_episode()
     {
         var workspace = WorkspaceFactory.WithProfile(WorkspaceFactory.Profile(seats: 100));
@@ -282,7 +281,7 @@ public class WorkspaceRulesTests
     private List<Core.Events.UsageEvent> UseModule(int pilots, int day) =>
         Enumerable.Range(0, pilots).Select(i => _events.ModuleUse("reports", $"reports-pilot-{i}", T0.AddDays(day))).ToList();
 
-    [Fact(Skip = "src bug: Workspace.SetProfile re-runs the whole kept history under the new profile, so the adoption play that held while the module was piloted comes back Retracted instead of Resolved")]
+    [Fact]
     public void Removing_a_module_s_pilots_resolves_its_adoption_play()
     {
         var workspace = WorkspaceFactory.WithProfile(WorkspaceFactory.Profile(pilots: Pilots("reports", 5)));
@@ -393,7 +392,7 @@ public class WorkspaceRulesTests
         Assert.Equal(T0.AddDays(50), resolved.ResolvedEventTime);
     }
 
-    [Fact(Skip = "src bug: Workspace.SetProfile re-runs the whole kept history under the new profile, so a play that held while the rule applied (tier 1) comes back Retracted instead of Resolved")]
+    [Fact]
     public void A_rule_that_no_longer_applies_to_the_workspace_resolves_its_play()
     {
         var tier1Only = new RuleCatalogue(
