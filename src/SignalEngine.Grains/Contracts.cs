@@ -86,11 +86,42 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     Task<WorkspaceView?> GetView();
 }
 
-/// <summary>Receives plays as they fire or resolve (one observer per silo feeds its live streams).</summary>
+/// <summary>
+/// A play as it entered the feed: a new play or a status change, at a position that only grows. The
+/// feed's event id (<see cref="EventId"/>) names it: the play id, or the play id + ".resolved"/".retracted".
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record PlayChange([property: Id(0)] long Position, [property: Id(1)] Play Play)
+{
+    public string EventId => EventIdOf(Play);
+
+    public static string EventIdOf(Play play) => play.Status switch
+    {
+        PlayStatus.Resolved => play.PlayId + ".resolved",
+        PlayStatus.Retracted => play.PlayId + ".retracted",
+        _ => play.PlayId,
+    };
+
+    /// <summary>The feed's event type: play, play_resolved or play_retracted.</summary>
+    public string EventType => Play.Status switch
+    {
+        PlayStatus.Resolved => "play_resolved",
+        PlayStatus.Retracted => "play_retracted",
+        _ => "play",
+    };
+}
+
+[GenerateSerializer, Immutable]
+public sealed class PlayChangeBatch(PlayChange[] changes)
+{
+    [Id(0)] public PlayChange[] Changes { get; } = changes;
+}
+
+/// <summary>Receives play changes as they are recorded (one observer per silo feeds its live streams).</summary>
 public interface IPlayObserver : IGrainObserver
 {
     [OneWay]
-    Task OnPlays(PlayBatch batch);
+    Task OnPlayChanges(PlayChangeBatch batch);
 }
 
 /// <summary>
@@ -102,6 +133,20 @@ public interface IPlayLedgerGrain : IGrainWithIntegerKey
     Task Record(PlayBatch batch);
 
     Task<Play[]> Query(PlayQuery query);
+
+    Task<Play?> Get(string playId);
+
+    /// <summary>Changes after feed position <paramref name="position"/>, oldest first (at most <paramref name="max"/>): what a reconnecting feed client missed.</summary>
+    Task<PlayChange[]> ChangesAfter(long position, int max);
+
+    /// <summary>The feed position of an event id the client last saw; null when it is older than the retention.</summary>
+    Task<long?> PositionOf(string eventId);
+
+    /// <summary>The feed's current position (the newest change).</summary>
+    Task<long> Head();
+
+    /// <summary>A person's action on a play (acknowledge, snooze, resolve); returns the updated play, or null if unknown.</summary>
+    Task<Play?> Act(string playId, PlayAction action);
 
     Task Subscribe(IPlayObserver observer);
 

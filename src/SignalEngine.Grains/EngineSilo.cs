@@ -49,5 +49,7 @@ public static class EngineSilo
         services.TryAddSingleton(new PlayLedgerOptions());
         services.TryAddSingleton<IEventLog, MemoryStreamEventLog>();
         services.TryAddSingleton<IPlayStore, MemoryPlayStore>();
+        services.TryAddSingleton<IWebhookStore, MemoryWebhookStore>();
+        services.TryAddSingleton(new WebhookOptions());
     }
 }

@@ -14,8 +14,8 @@ public sealed record PlayLedgerOptions
 }
 
 /// <summary>
-/// Records plays in the play store and pushes every new play and status change to the subscribed silo
-/// feeds. Shadow plays are stored for the query API but never pushed.
+/// Records plays in the play store (which also queues their webhook deliveries) and pushes every change to
+/// the subscribed silo feeds. Shadow plays are stored for the query API but never pushed or delivered.
 /// </summary>
 public sealed class PlayLedgerGrain(IPlayStore store, PlayLedgerOptions options, ILogger<PlayLedgerGrain> logger) : Grain, IPlayLedgerGrain
 {
@@ -23,15 +23,25 @@ public sealed class PlayLedgerGrain(IPlayStore store, PlayLedgerOptions options,
 
     public async Task Record(PlayBatch batch)
     {
-        var changed = await store.RecordAsync(batch.Plays);
-        if (changed.Where(p => !p.Shadow).ToArray() is { Length: > 0 } delivered)
+        var changes = await store.RecordAsync(batch.Plays);
+        if (changes.Where(c => !c.Play.Shadow).ToArray() is { Length: > 0 } delivered)
         {
-            var update = new PlayBatch(delivered);
-            await _observers.Notify(observer => observer.OnPlays(update));
+            var update = new PlayChangeBatch(delivered);
+            await _observers.Notify(observer => observer.OnPlayChanges(update));
         }
     }
 
     public Task<Play[]> Query(PlayQuery query) => store.QueryAsync(query);
+
+    public Task<Play?> Get(string playId) => store.GetAsync(playId);
+
+    public Task<PlayChange[]> ChangesAfter(long position, int max) => store.ChangesAfterAsync(position, max);
+
+    public Task<long?> PositionOf(string eventId) => store.PositionOfAsync(eventId);
+
+    public Task<long> Head() => store.HeadAsync();
+
+    public Task<Play?> Act(string playId, PlayAction action) => store.ActAsync(playId, action);
 
     public Task Subscribe(IPlayObserver observer)
     {

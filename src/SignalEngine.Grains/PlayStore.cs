@@ -3,49 +3,78 @@ using SignalEngine.Core.Plays;
 namespace SignalEngine.Grains;
 
 /// <summary>
-/// Where the play ledger keeps plays: each play once, in its latest status. Recording is idempotent by
-/// play id and status, so a workspace can re-send its outbox after any failure. Durable mode keeps them
-/// in PostgreSQL (so the feed and queries survive restarts); memory mode keeps the most recent ones.
+/// Where the play ledger keeps plays: each play once, in its latest status, plus the feed — every change at
+/// a growing position — and the webhook outbox for those changes. Recording is idempotent by play id and
+/// status, so a workspace can re-send its outbox after any failure. Durable mode keeps all of it in
+/// PostgreSQL in one transaction; memory mode keeps the most recent plays and changes.
 /// </summary>
 public interface IPlayStore
 {
-    /// <summary>Stores new plays and status changes; returns those that were actually new or changed, in their stored form.</summary>
-    Task<IReadOnlyList<Play>> RecordAsync(IReadOnlyList<Play> plays);
+    /// <summary>Stores new plays and status changes, queues their webhook deliveries, and returns the feed changes they made.</summary>
+    Task<IReadOnlyList<PlayChange>> RecordAsync(IReadOnlyList<Play> plays);
 
     /// <summary>Plays matching the query, newest first.</summary>
     Task<Play[]> QueryAsync(PlayQuery query);
+
+    Task<Play?> GetAsync(string playId);
+
+    Task<PlayChange[]> ChangesAfterAsync(long position, int max);
+
+    Task<long?> PositionOfAsync(string eventId);
+
+    Task<long> HeadAsync();
+
+    /// <summary>Records a person's action in the play's lifecycle; null when the play is unknown.</summary>
+    Task<Play?> ActAsync(string playId, PlayAction action);
 }
 
-/// <summary>Memory mode: the most recent <see cref="PlayLedgerOptions.MaxRetainedPlays"/> plays.</summary>
-public sealed class MemoryPlayStore(PlayLedgerOptions options) : IPlayStore
+/// <summary>
+/// Memory mode: the most recent <see cref="PlayLedgerOptions.MaxRetainedPlays"/> plays and as many feed
+/// changes. Shadow plays are stored but get no webhook delivery.
+/// </summary>
+public sealed class MemoryPlayStore(PlayLedgerOptions options, IWebhookStore webhooks, [Microsoft.Extensions.DependencyInjection.FromKeyedServices(EngineSilo.Clock)] TimeProvider clock)
+    : IPlayStore
 {
     private readonly Dictionary<string, Play> _plays = new(StringComparer.Ordinal);
     private readonly Queue<string> _firingOrder = new();
+    private readonly LinkedList<PlayChange> _changes = new();
+    private readonly Dictionary<string, long> _positionOfEvent = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private long _head;
 
-    public Task<IReadOnlyList<Play>> RecordAsync(IReadOnlyList<Play> plays)
+    public async Task<IReadOnlyList<PlayChange>> RecordAsync(IReadOnlyList<Play> plays)
     {
-        var changed = new List<Play>();
+        var changes = new List<PlayChange>();
         lock (_lock)
         {
             foreach (var play in plays)
             {
+                var stored = play;
                 if (_plays.TryGetValue(play.PlayId, out var known))
                 {
                     if (known.Status == play.Status) continue;
-                    // Keep when it first fired: a reopened or re-sent play is the same play.
-                    var updated = play with { FiredAt = known.FiredAt };
-                    _plays[play.PlayId] = updated;
-                    changed.Add(updated);
-                    continue;
+                    // The same play: keep when it first fired and what people did with it.
+                    stored = play with { FiredAt = known.FiredAt, Lifecycle = known.Lifecycle };
                 }
-                _firingOrder.Enqueue(play.PlayId);
-                _plays[play.PlayId] = play;
-                changed.Add(play);
+                else
+                {
+                    _firingOrder.Enqueue(play.PlayId);
+                }
+                _plays[play.PlayId] = stored;
+                var change = new PlayChange(++_head, stored);
+                _changes.AddLast(change);
+                _positionOfEvent[change.EventId] = change.Position;
+                changes.Add(change);
             }
             while (_plays.Count > options.MaxRetainedPlays && _firingOrder.TryDequeue(out var oldest)) _plays.Remove(oldest);
+            while (_changes.Count > options.MaxRetainedPlays && _changes.First is { } first)
+            {
+                _changes.RemoveFirst();
+                if (_positionOfEvent.GetValueOrDefault(first.Value.EventId) == first.Value.Position) _positionOfEvent.Remove(first.Value.EventId);
+            }
         }
-        return Task.FromResult<IReadOnlyList<Play>>(changed);
+        await webhooks.EnqueueAsync(changes.Where(c => !c.Play.Shadow).ToList(), clock.GetUtcNow());
+        return changes;
     }
 
     public Task<Play[]> QueryAsync(PlayQuery query)
@@ -58,6 +87,35 @@ public sealed class MemoryPlayStore(PlayLedgerOptions options) : IPlayStore
                 .ThenByDescending(p => p.PlayId, StringComparer.Ordinal)
                 .Take(Math.Clamp(query.Limit, 1, PlayQuery.MaxLimit))
                 .ToArray());
+        }
+    }
+
+    public Task<Play?> GetAsync(string playId)
+    {
+        lock (_lock) return Task.FromResult(_plays.GetValueOrDefault(playId));
+    }
+
+    public Task<PlayChange[]> ChangesAfterAsync(long position, int max)
+    {
+        lock (_lock) return Task.FromResult(_changes.Where(c => c.Position > position).Take(max).ToArray());
+    }
+
+    public Task<long?> PositionOfAsync(string eventId)
+    {
+        lock (_lock) return Task.FromResult<long?>(_positionOfEvent.TryGetValue(eventId, out var position) ? position : null);
+    }
+
+    public Task<long> HeadAsync()
+    {
+        lock (_lock) return Task.FromResult(_head);
+    }
+
+    public Task<Play?> ActAsync(string playId, PlayAction action)
+    {
+        lock (_lock)
+        {
+            if (!_plays.TryGetValue(playId, out var play)) return Task.FromResult<Play?>(null);
+            return Task.FromResult<Play?>(_plays[playId] = play with { Lifecycle = play.Lifecycle.With(action) });
         }
     }
 }

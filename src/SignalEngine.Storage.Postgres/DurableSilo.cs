@@ -39,6 +39,7 @@ public static class DurableSilo
         services.AddSingleton(new EventLogStreamOptions());
         services.AddSingleton<IEventLog, PostgresEventLog>();
         services.AddSingleton<IPlayStore, PostgresPlayStore>();
+        services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
         EngineSilo.AddSignalEngineGrainServices(services);
 
         services.AddAdoNetGrainStorage(StorageNames.Workspaces, o => o.Configure<Serializer>((storage, serializer) =>

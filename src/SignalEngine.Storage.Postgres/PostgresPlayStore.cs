@@ -8,30 +8,48 @@ using SignalEngine.Grains;
 namespace SignalEngine.Storage.Postgres;
 
 /// <summary>
-/// Plays in table <c>se_plays</c>, one row per play id in its latest status: the durable outbox the feed
-/// and (later) webhooks deliver from. An upsert only changes a row whose status differs, and
-/// <c>feed_seq</c> increases with every change, so the feed can resume from a position.
+/// Plays in <c>se_plays</c> (one row per play id, latest status), their changes in <c>se_play_changes</c>
+/// (the feed), and the webhook deliveries of those changes in <c>se_webhook_deliveries</c> — all written by
+/// one statement, so a recorded change is never without its deliveries (transactional outbox).
 /// </summary>
 public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public async Task<IReadOnlyList<Play>> RecordAsync(IReadOnlyList<Play> plays)
+    public async Task<IReadOnlyList<PlayChange>> RecordAsync(IReadOnlyList<Play> plays)
     {
         if (plays.Count == 0) return [];
         await using var command = dataSource.CreateCommand("""
-            insert into se_plays (play_id, workspace_id, rule_id, kind, status, shadow, fired_at, updated_at, feed_seq, play)
-            select t.play_id, t.workspace_id, t.rule_id, t.kind, t.status, t.shadow, t.fired_at, now(), nextval('se_plays_feed_seq'), t.play
-            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[], $8::jsonb[])
-                 as t(play_id, workspace_id, rule_id, kind, status, shadow, fired_at, play)
-            on conflict (play_id) do update
-                set status = excluded.status, updated_at = now(), feed_seq = excluded.feed_seq,
-                    play = jsonb_set(excluded.play, '{firedAt}', se_plays.play -> 'firedAt'), fired_at = se_plays.fired_at
-                where se_plays.status <> excluded.status
-            returning play
+            with incoming as (
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[], $8::jsonb[], $9::text[])
+                    as t(play_id, workspace_id, rule_id, kind, status, shadow, fired_at, play, event_id)),
+            stored as (
+                insert into se_plays (play_id, workspace_id, rule_id, kind, status, shadow, fired_at, updated_at, feed_seq, play)
+                select play_id, workspace_id, rule_id, kind, status, shadow, fired_at, now(), 0, play from incoming
+                on conflict (play_id) do update
+                    set status = excluded.status, updated_at = now(),
+                        play = jsonb_set(jsonb_set(excluded.play, '{firedAt}', se_plays.play -> 'firedAt'), '{lifecycle}', se_plays.play -> 'lifecycle')
+                    where se_plays.status <> excluded.status
+                returning play_id, kind, status, shadow, play),
+            changes as (
+                insert into se_play_changes (play_id, event_id, play)
+                select s.play_id, i.event_id, s.play from stored s join incoming i using (play_id)
+                returning position, play_id, play),
+            deliveries as (
+                insert into se_webhook_deliveries (subscription_id, position, change)
+                select w.id, c.position, jsonb_build_object('position', c.position, 'play', c.play)
+                from changes c
+                join stored s using (play_id)
+                join se_webhook_subscriptions w
+                  on w.disabled_reason is null and not s.shadow
+                 and (cardinality(w.kinds) = 0 or s.kind = any (w.kinds))
+                 and (cardinality(w.tiers) = 0 or (s.play ->> 'tier')::integer = any (w.tiers))
+                 and (cardinality(w.pods) = 0 or s.play ->> 'pod' = any (w.pods))
+                 and (cardinality(w.rule_ids) = 0 or s.play ->> 'ruleId' = any (w.rule_ids)))
+            select position, play from changes order by position
             """);
         command.Parameters.Add(Array(plays.Select(p => p.PlayId), NpgsqlDbType.Text));
         command.Parameters.Add(Array(plays.Select(p => p.WorkspaceId), NpgsqlDbType.Text));
@@ -41,10 +59,11 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = plays.Select(p => p.Shadow).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = plays.Select(p => p.FiredAt.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         command.Parameters.Add(Array(plays.Select(p => JsonSerializer.Serialize(p, Json)), NpgsqlDbType.Jsonb));
-        var changed = new List<Play>();
+        command.Parameters.Add(Array(plays.Select(PlayChange.EventIdOf), NpgsqlDbType.Text));
+        var changes = new List<PlayChange>();
         await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) changed.Add(JsonSerializer.Deserialize<Play>(reader.GetString(0), Json)!);
-        return changed;
+        while (await reader.ReadAsync()) changes.Add(new PlayChange(reader.GetInt64(0), Read(reader.GetString(1))));
+        return changes;
     }
 
     public async Task<Play[]> QueryAsync(PlayQuery query)
@@ -56,20 +75,81 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
               and ($3::text is null or rule_id = $3)
               and ($4::text is null or kind = $4)
               and ($5::timestamptz is null or fired_at >= $5)
+              and ($7::text is null or play ->> 'pod' = $7)
+              and ($8::text is null or play -> 'owner' ->> 'name' = $8)
             order by fired_at desc, play_id desc
             limit $6
             """);
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = query.Shadow });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.WorkspaceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.RuleId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = query.Kind is { } kind ? PlayVocabulary.Name(kind) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(Text(query.WorkspaceId));
+        command.Parameters.Add(Text(query.RuleId));
+        command.Parameters.Add(Text(query.Kind is { } kind ? PlayVocabulary.Name(kind) : null));
         command.Parameters.Add(new NpgsqlParameter { Value = query.Since is { } since ? since.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Clamp(query.Limit, 1, PlayQuery.MaxLimit) });
+        command.Parameters.Add(Text(query.Pod));
+        command.Parameters.Add(Text(query.Owner));
         var plays = new List<Play>();
         await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) plays.Add(JsonSerializer.Deserialize<Play>(reader.GetString(0), Json)!);
+        while (await reader.ReadAsync()) plays.Add(Read(reader.GetString(0)));
         return [.. plays];
     }
+
+    public async Task<Play?> GetAsync(string playId)
+    {
+        await using var command = dataSource.CreateCommand("select play from se_plays where play_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = playId });
+        return await command.ExecuteScalarAsync() is string json ? Read(json) : null;
+    }
+
+    public async Task<PlayChange[]> ChangesAfterAsync(long position, int max)
+    {
+        await using var command = dataSource.CreateCommand("select position, play from se_play_changes where position > $1 order by position limit $2");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
+        var changes = new List<PlayChange>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) changes.Add(new PlayChange(reader.GetInt64(0), Read(reader.GetString(1))));
+        return [.. changes];
+    }
+
+    public async Task<long?> PositionOfAsync(string eventId)
+    {
+        await using var command = dataSource.CreateCommand("select max(position) from se_play_changes where event_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = eventId });
+        return await command.ExecuteScalarAsync() is long position ? position : null;
+    }
+
+    public async Task<long> HeadAsync()
+    {
+        await using var command = dataSource.CreateCommand("select coalesce(max(position), 0) from se_play_changes");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task<Play?> ActAsync(string playId, PlayAction action)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        Play play;
+        await using (var read = new NpgsqlCommand("select play from se_plays where play_id = $1 for update", connection, transaction))
+        {
+            read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = playId });
+            if (await read.ExecuteScalarAsync() is not string json) return null;
+            play = Read(json);
+        }
+        play = play with { Lifecycle = play.Lifecycle.With(action) };
+        await using (var write = new NpgsqlCommand("update se_plays set play = $2, updated_at = now() where play_id = $1", connection, transaction))
+        {
+            write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = playId });
+            write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(play, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            await write.ExecuteNonQueryAsync();
+        }
+        await transaction.CommitAsync();
+        return play;
+    }
+
+    internal static Play Read(string json) => JsonSerializer.Deserialize<Play>(json, Json)!;
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
     private static NpgsqlParameter<string[]> Array(IEnumerable<string> values, NpgsqlDbType type) =>
         new() { TypedValue = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type };

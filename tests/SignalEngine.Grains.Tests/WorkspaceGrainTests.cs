@@ -165,9 +165,9 @@ public sealed class WorkspaceGrainTests(EngineClusterFixture fixture)
             get { lock (_plays) return [.. _plays]; }
         }
 
-        public Task OnPlays(PlayBatch batch)
+        public Task OnPlayChanges(PlayChangeBatch batch)
         {
-            lock (_plays) _plays.AddRange(batch.Plays);
+            lock (_plays) _plays.AddRange(batch.Changes.Select(c => c.Play));
             return Task.CompletedTask;
         }
     }

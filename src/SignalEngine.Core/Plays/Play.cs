@@ -66,6 +66,9 @@ public sealed record Play
     /// <summary>Fired by a shadow rule: recorded and queryable, never delivered to subscribers.</summary>
     public bool Shadow { get; init; }
 
+    /// <summary>What people did with the play (acknowledged, snoozed, resolved with an outcome), kept by the play store.</summary>
+    public PlayLifecycle Lifecycle { get; init; } = PlayLifecycle.Initial;
+
     /// <summary>Deterministic id: "pl_" + 26 hex characters of XxHash128 over the episode's identity (start day as a UTC day number).</summary>
     public static string IdFor(string workspaceId, string ruleId, string? subject, int episodeStartDay)
     {

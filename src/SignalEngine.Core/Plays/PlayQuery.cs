@@ -17,8 +17,15 @@ public sealed record PlayQuery
     /// <summary>False: plays of live rules only; true: plays of shadow rules only.</summary>
     public bool Shadow { get; init; }
 
+    public string? Pod { get; init; }
+
+    /// <summary>The owner's name (a CSM, an account manager, or "digital").</summary>
+    public string? Owner { get; init; }
+
     public bool Matches(Play play) =>
         play.Shadow == Shadow &&
+        (Pod is null || play.Pod == Pod) &&
+        (Owner is null || play.Owner.Name == Owner) &&
         (WorkspaceId is null || play.WorkspaceId == WorkspaceId) &&
         (RuleId is null || play.RuleId == RuleId) &&
         (Kind is null || play.Kind == Kind) &&

@@ -5,9 +5,6 @@ using SignalEngine.Grains;
 
 namespace SignalEngine.Server.Feed;
 
-/// <summary>A play change as the live feed carries it: a new play, a resolution or a retraction.</summary>
-public sealed record PlayChange(Play Play);
-
 /// <summary>
 /// This silo's window on the play ledger: one observer subscription (renewed periodically), fanned out
 /// to every connected live-feed client through a bounded channel each. A client that falls more than
@@ -31,14 +28,14 @@ public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> log
         return new FeedSubscription(channel.Reader, () => _clients.TryRemove(id, out _));
     }
 
-    public Task OnPlays(PlayBatch batch)
+    public Task OnPlayChanges(PlayChangeBatch batch)
     {
         foreach (var (id, client) in _clients)
         {
-            foreach (var play in batch.Plays)
+            foreach (var change in batch.Changes)
             {
-                if (!client.Filter(play)) continue;
-                if (!client.Channel.Writer.TryWrite(new PlayChange(play)))
+                if (!client.Filter(change.Play)) continue;
+                if (!client.Channel.Writer.TryWrite(change))
                 {
                     client.Channel.Writer.TryComplete(new SlowConsumerException($"the client fell more than {ClientBufferSize} plays behind"));
                     _clients.TryRemove(id, out _);

@@ -5,6 +5,7 @@ using SignalEngine.Core.Rules;
 using SignalEngine.Grains;
 using SignalEngine.Storage.Postgres;
 using SignalEngine.Server.Api;
+using SignalEngine.Server.Delivery;
 using SignalEngine.Server.Feed;
 using SignalEngine.Server.Ingestion;
 
@@ -61,6 +62,9 @@ public static class EngineHost
         builder.Services.AddSingleton<LivePlayFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LivePlayFeed>());
         builder.Services.AddHostedService<EngineTimeKeeper>();
+        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName);
+        builder.Services.AddSingleton(settings.Webhooks);
+        builder.Services.AddHostedService<WebhookDispatcher>();
 
         customize?.Invoke(builder);
 
@@ -107,6 +111,9 @@ public static class EngineHost
         v1.MapGet("/workspaces/{workspaceId}/health", WorkspacesEndpoints.GetHealth);
         v1.MapGet("/plays", PlaysEndpoints.Query);
         v1.MapGet("/plays/stream", PlaysEndpoints.Stream);
+        v1.MapGet("/plays/{playId}", PlaysEndpoints.Get);
+        v1.MapPost("/plays/{playId}/{action:regex(^(acknowledge|snooze|resolve)$)}", PlaysEndpoints.Act);
+        SubscriptionsEndpoints.Map(v1);
     }
 
     private static void AnnounceAtStart(WebApplication app, EngineSettings settings)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using SignalEngine.Core.Events;
+using SignalEngine.Grains;
 
 namespace SignalEngine.Server.Hosting;
 
@@ -23,6 +24,8 @@ public sealed record EngineSettings
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public string ClusterId { get; init; } = "signalengine";
+
+    public WebhookOptions Webhooks { get; init; } = new();
     public int SiloPort { get; init; } = 11111;
     public int GatewayPort { get; init; } = 30000;
 
@@ -95,9 +98,42 @@ public sealed record EngineSettings
                 MaxIdsPerPartition = Integer(configuration, errors, "SIGNALENGINE_DEDUPE_MAX_IDS_PER_PARTITION", dedupeDefaults.MaxIdsPerPartition, 1000, 100_000_000),
             },
         };
+        settings = settings with { Webhooks = ReadWebhooks(configuration, errors) };
         if (settings.SiloPort == settings.GatewayPort) errors.Add("SIGNALENGINE_GATEWAY_PORT: must differ from SIGNALENGINE_SILO_PORT");
         if (errors.Count > 0) throw new InvalidConfigurationException(errors);
         return settings;
+    }
+
+    /// <summary>SIGNALENGINE_WEBHOOK_RETRY_SCHEDULE ("5s,5m,30m,2h"), SIGNALENGINE_WEBHOOK_TIMEOUT_SECONDS, SIGNALENGINE_WEBHOOK_DISABLE_AFTER_HOURS.</summary>
+    private static WebhookOptions ReadWebhooks(IConfiguration configuration, List<string> errors)
+    {
+        var defaults = new WebhookOptions();
+        var schedule = defaults.RetrySchedule;
+        if (configuration["SIGNALENGINE_WEBHOOK_RETRY_SCHEDULE"] is { Length: > 0 } text)
+        {
+            var parsed = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ParseDuration).ToList();
+            if (parsed.Count == 0 || parsed.Any(d => d is null)) errors.Add($"SIGNALENGINE_WEBHOOK_RETRY_SCHEDULE: '{text}' is not a comma-separated list of durations like 5s,5m,2h");
+            else schedule = parsed.Select(d => d!.Value).ToList();
+        }
+        return defaults with
+        {
+            RetrySchedule = schedule,
+            Timeout = TimeSpan.FromSeconds(Integer(configuration, errors, "SIGNALENGINE_WEBHOOK_TIMEOUT_SECONDS", 10, 1, 300)),
+            DisableAfter = TimeSpan.FromHours(Integer(configuration, errors, "SIGNALENGINE_WEBHOOK_DISABLE_AFTER_HOURS", 120, 1, 24 * 60)),
+        };
+    }
+
+    private static TimeSpan? ParseDuration(string text)
+    {
+        if (text.Length < 2 || !int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var amount)) return null;
+        return text[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            'h' => TimeSpan.FromHours(amount),
+            'd' => TimeSpan.FromDays(amount),
+            _ => null,
+        };
     }
 
     private static int Integer(IConfiguration configuration, List<string> errors, string name, int fallback, int min, int max)
