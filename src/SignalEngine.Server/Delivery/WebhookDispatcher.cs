@@ -40,7 +40,8 @@ public sealed class WebhookDispatcher(
             if (due.Length == ClaimBatch) continue;
             try
             {
-                await Task.Delay(options.PollInterval, clock, stoppingToken);
+                // Real time: polling must go on even when the engine runs on a test clock.
+                await Task.Delay(options.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
             {
