@@ -32,7 +32,10 @@ public sealed class EngineServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<EngineServer> StartAsync(params (string Key, string Value)[] settings)
+    public static Task<EngineServer> StartAsync(params (string Key, string Value)[] settings) => StartAsync(null, settings);
+
+    /// <param name="customize">Replaces services before the host is built (e.g. the engine's clock).</param>
+    public static async Task<EngineServer> StartAsync(Action<WebApplicationBuilder>? customize, params (string Key, string Value)[] settings)
     {
         var args = new List<string>
         {
@@ -43,7 +46,7 @@ public sealed class EngineServer : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
         };
         args.AddRange(settings.Select(s => $"--{s.Key}={s.Value}"));
-        var app = EngineHost.Create([.. args]);
+        var app = EngineHost.Create([.. args], customize);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var server = new EngineServer(app, new Uri(address));
