@@ -24,9 +24,9 @@ public sealed class PostgresPlayStoreTests(PostgresFixture fixture)
         var again = await store.RecordAsync([Play("p1", "a")]);
         var resolved = await store.RecordAsync([Play("p1", "a", status: PlayStatus.Resolved, minutes: 30)]);
 
-        Assert.Equal(["p1", "p2"], first.Select(p => p.PlayId));
+        Assert.Equal(["p1", "p2"], first.Select(c => c.Play.PlayId));
         Assert.Empty(again);
-        var play = Assert.Single(resolved);
+        var play = Assert.Single(resolved).Play;
         Assert.Equal(PlayStatus.Resolved, play.Status);
         Assert.Equal(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), play.FiredAt);
         Assert.Equal(Play("p2", "a", minutes: 5), (await store.QueryAsync(new PlayQuery { WorkspaceId = "a", RuleId = "expansion.usage_limit" }))[0]);

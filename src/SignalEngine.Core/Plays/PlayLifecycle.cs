@@ -33,6 +33,12 @@ public sealed record PlayLifecycle(LifecycleState State, DateTimeOffset? Snoozed
 {
     public static PlayLifecycle Initial { get; } = new(LifecycleState.New, null, null, []);
 
+    // Value equality over the history too, so a play read back from storage equals the one written.
+    public bool Equals(PlayLifecycle? other) =>
+        other is not null && State == other.State && SnoozedUntil == other.SnoozedUntil && Outcome == other.Outcome && History.SequenceEqual(other.History);
+
+    public override int GetHashCode() => HashCode.Combine(State, SnoozedUntil, Outcome, History.Count);
+
     public PlayLifecycle With(PlayAction action) => action.Action switch
     {
         PlayAction.Acknowledge => this with { State = State == LifecycleState.Closed ? State : LifecycleState.Acknowledged, SnoozedUntil = null, History = [.. History, action] },
