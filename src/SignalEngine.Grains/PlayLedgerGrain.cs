@@ -24,7 +24,7 @@ public sealed class PlayLedgerGrain(IPlayStore store, PlayLedgerOptions options,
     public async Task Record(PlayBatch batch)
     {
         var changes = await store.RecordAsync(batch.Plays);
-        if (changes.Where(c => !c.Play.Shadow).ToArray() is { Length: > 0 } delivered)
+        if (changes.Where(c => c.Play.Deliverable).ToArray() is { Length: > 0 } delivered)
         {
             var update = new PlayChangeBatch(delivered);
             await _observers.Notify(observer => observer.OnPlayChanges(update));

@@ -52,7 +52,7 @@ public sealed class MemoryPlayStore(PlayLedgerOptions options, IWebhookStore web
                 var stored = play;
                 if (_plays.TryGetValue(play.PlayId, out var known))
                 {
-                    if (known.Status == play.Status) continue;
+                    if (known.Status == play.Status && known.HeldBy == play.HeldBy) continue;
                     // The same play: keep when it first fired and what people did with it.
                     stored = play with { FiredAt = known.FiredAt, Lifecycle = known.Lifecycle };
                 }
@@ -73,7 +73,7 @@ public sealed class MemoryPlayStore(PlayLedgerOptions options, IWebhookStore web
                 if (_positionOfEvent.GetValueOrDefault(first.Value.EventId) == first.Value.Position) _positionOfEvent.Remove(first.Value.EventId);
             }
         }
-        await webhooks.EnqueueAsync(changes.Where(c => !c.Play.Shadow).ToList(), clock.GetUtcNow());
+        await webhooks.EnqueueAsync(changes.Where(c => c.Play.Deliverable).ToList(), clock.GetUtcNow());
         return changes;
     }
 

@@ -32,7 +32,7 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
                 on conflict (play_id) do update
                     set status = excluded.status, updated_at = now(),
                         play = jsonb_set(jsonb_set(excluded.play, '{firedAt}', se_plays.play -> 'firedAt'), '{lifecycle}', se_plays.play -> 'lifecycle')
-                    where se_plays.status <> excluded.status
+                    where se_plays.status <> excluded.status or (se_plays.play ->> 'heldBy') is distinct from (excluded.play ->> 'heldBy')
                 returning play_id, kind, status, shadow, play),
             changes as (
                 insert into se_play_changes (play_id, event_id, play)
@@ -44,7 +44,7 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
                 from changes c
                 join stored s using (play_id)
                 join se_webhook_subscriptions w
-                  on w.disabled_reason is null and not s.shadow
+                  on w.disabled_reason is null and not s.shadow and (s.play ->> 'heldBy') is null
                  and (cardinality(w.kinds) = 0 or s.kind = any (w.kinds))
                  and (cardinality(w.tiers) = 0 or (s.play ->> 'tier')::integer = any (w.tiers))
                  and (cardinality(w.pods) = 0 or s.play ->> 'pod' = any (w.pods))

@@ -66,6 +66,15 @@ public sealed record Play
     /// <summary>Fired by a shadow rule: recorded and queryable, never delivered to subscribers.</summary>
     public bool Shadow { get; init; }
 
+    /// <summary>
+    /// Set while an open churn-risk play of the same workspace inhibits this expansion play (like alert
+    /// inhibition): recorded, not delivered; delivered once the risk clears if it is still open.
+    /// </summary>
+    public string? HeldBy { get; init; }
+
+    /// <summary>Delivered to subscribers (feed, webhooks): neither a shadow play nor held.</summary>
+    public bool Deliverable => !Shadow && HeldBy is null;
+
     /// <summary>What people did with the play (acknowledged, snoozed, resolved with an outcome), kept by the play store.</summary>
     public PlayLifecycle Lifecycle { get; init; } = PlayLifecycle.Initial;
 

@@ -46,11 +46,12 @@ public static class CatalogueLoader
         }
 
         var top = new Fields(context, root, "", null);
-        top.Allow("version", "conventions", "health", "rules");
+        top.Allow("version", "conventions", "health", "routing", "rules");
         var version = top.Integer("version", required: true);
         if (version is not null and not 1) context.Error(root, null, "version", $"{version} is not supported (expected 1)");
         var conventions = ReadConventions(context, top.Mapping("conventions"));
         var health = ReadHealth(context, top.Mapping("health"));
+        var routing = ReadRouting(context, top.Mapping("routing"));
         var rules = new List<RuleDefinition>();
         if (top.Node("rules") is YamlSequenceNode sequence)
         {
@@ -78,7 +79,7 @@ public static class CatalogueLoader
         foreach (var rule in rules.Where(r => r.Condition.LookbackDays > RuleCatalogue.LookbackLimitDays))
             context.Errors.Add($"{source}: rule '{rule.Id}': condition: reads {rule.Condition.LookbackDays} days back; at most {RuleCatalogue.LookbackLimitDays} are kept for re-evaluation");
         if (context.Errors.Count > 0) throw new CatalogueException(context.Errors);
-        return (new RuleCatalogue(rules, conventions), health);
+        return (new RuleCatalogue(rules, conventions) { Routing = routing }, health);
     }
 
     private static EventConventions ReadConventions(Context context, YamlMappingNode? node)
@@ -101,6 +102,29 @@ public static class CatalogueLoader
             EscalationEvent = f.Text("escalationEvent") ?? defaults.EscalationEvent,
             MaxTrackedModules = f.Integer("maxTrackedModules", min: 1, max: 1024) ?? defaults.MaxTrackedModules,
             MaxTrackedCoreFeatures = f.Integer("maxTrackedCoreFeatures", min: 1, max: 4096) ?? defaults.MaxTrackedCoreFeatures,
+        };
+    }
+
+    private static RoutingPolicy ReadRouting(Context context, YamlMappingNode? node)
+    {
+        var defaults = RoutingPolicy.Default;
+        if (node is null) return defaults;
+        var f = new Fields(context, node, "routing.", null);
+        f.Allow("digitalTiers", "digitalChannel", "byKind");
+        var roles = new Dictionary<PlayKind, OwnerRole>(defaults.RoleByKind);
+        if (f.Mapping("byKind") is { } byKind)
+        {
+            var k = new Fields(context, byKind, "routing.byKind.", null);
+            k.Allow("churn_risk", "expansion", "onboarding", "adoption");
+            foreach (var (name, kind) in new[] { ("churn_risk", PlayKind.ChurnRisk), ("expansion", PlayKind.Expansion), ("onboarding", PlayKind.Onboarding), ("adoption", PlayKind.Adoption) })
+                if (k.Choice<OwnerRole>(name, required: false, ("csm", OwnerRole.Csm), ("account_manager", OwnerRole.AccountManager), ("digital", OwnerRole.Digital)) is { } role)
+                    roles[kind] = role;
+        }
+        return new RoutingPolicy
+        {
+            DigitalTiers = f.Node("digitalTiers") is null ? defaults.DigitalTiers : f.Integers("digitalTiers", 1, 3).ToHashSet(),
+            DigitalChannel = f.Text("digitalChannel") ?? defaults.DigitalChannel,
+            RoleByKind = roles,
         };
     }
 

@@ -46,6 +46,9 @@ public sealed record RuleCatalogue(IReadOnlyList<RuleDefinition> Rules, EventCon
             .Append(Conventions.EscalationEvent)
             .ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>Who owns plays, by tier and kind.</summary>
+    public Plays.RoutingPolicy Routing { get; init; } = Plays.RoutingPolicy.Default;
+
     /// <summary>The longest look-back of any rule: how far before a re-evaluated day the kept history must reach.</summary>
     public int MaxLookbackDays { get; } = Rules.Select(r => r.Condition.LookbackDays).DefaultIfEmpty(0).Max();
 

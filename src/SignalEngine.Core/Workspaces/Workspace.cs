@@ -410,7 +410,26 @@ public sealed partial class Workspace : IWorkspaceBaselines
                 : play.Status;
             if (status != play.Status) changes.Add(_plays[playId] = WithStatus(play, status, run, playId, processingTime));
         }
+        ApplyInhibition(changes);
         return changes;
+    }
+
+    /// <summary>
+    /// While a churn-risk play is open, the workspace's open expansion plays are held (an upsell pitch to a
+    /// customer at risk does harm); when the risk clears, those still open are released.
+    /// </summary>
+    private void ApplyInhibition(List<Play> changes)
+    {
+        var risk = _plays.Values.Where(p => p is { Status: PlayStatus.Open, Kind: PlayKind.ChurnRisk, Shadow: false })
+            .OrderBy(p => p.EventTime).ThenBy(p => p.PlayId, StringComparer.Ordinal).FirstOrDefault();
+        foreach (var play in _plays.Values.Where(p => p is { Kind: PlayKind.Expansion, Shadow: false }).ToList())
+        {
+            var heldBy = play.Status == PlayStatus.Open ? risk?.PlayId : null;
+            if (play.HeldBy == heldBy) continue;
+            var updated = _plays[play.PlayId] = play with { HeldBy = heldBy };
+            changes.RemoveAll(c => c.PlayId == play.PlayId);
+            changes.Add(updated);
+        }
     }
 
     private static Play WithStatus(Play play, PlayStatus status, EvaluationRun run, string playId, DateTimeOffset processingTime) => status switch
@@ -436,7 +455,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
         Title = FormatTitle(rule.Title, subject, evidence),
         FiredAt = at, // replaced by the processing time when first published
         EventTime = at,
-        Owner = PlayRouting.OwnerFor(rule.Kind, rule.OwnerRole, RuleProfile),
+        Owner = PlayRouting.OwnerFor(rule.Kind, rule.OwnerRole, RuleProfile, _catalogue.Routing),
         Tier = RuleProfile?.Tier,
         Pod = RuleProfile?.Pod,
         Segment = RuleProfile?.Segment,

@@ -296,6 +296,7 @@ public sealed partial class Workspace
         WriteInstant(w, p.ResolvedAt);
         WriteInstant(w, p.ResolvedEventTime);
         w.Write(p.Shadow);
+        WriteText(w, p.HeldBy);
     }
 
     private static Play ReadPlay(BinaryReader r)
@@ -322,7 +323,7 @@ public sealed partial class Workspace
             PlayId = playId, WorkspaceId = workspaceId, RuleId = ruleId, Subject = subject, EpisodeStart = episodeStart, Kind = kind,
             Severity = severity, Title = title, FiredAt = firedAt, EventTime = eventTime, Owner = owner, Tier = tier == 0 ? null : tier,
             Pod = pod, Segment = segment, Evidence = evidence, Health = health,
-            Status = (PlayStatus)r.ReadByte(), ResolvedAt = ReadInstant(r), ResolvedEventTime = ReadInstant(r), Shadow = r.ReadBoolean(),
+            Status = (PlayStatus)r.ReadByte(), ResolvedAt = ReadInstant(r), ResolvedEventTime = ReadInstant(r), Shadow = r.ReadBoolean(), HeldBy = ReadText(r),
         };
     }
 }

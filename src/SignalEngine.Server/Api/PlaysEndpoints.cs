@@ -70,7 +70,7 @@ public static class PlaysEndpoints
                 var missed = await ledger.ChangesAfter(position, 500);
                 if (missed.Length == 0) break;
                 var frames = new StringBuilder();
-                foreach (var change in missed.Where(c => !c.Play.Shadow && query.Matches(c.Play))) frames.Append(Frame(change));
+                foreach (var change in missed.Where(c => c.Play.Deliverable && query.Matches(c.Play))) frames.Append(Frame(change));
                 await WriteAsync(response, frames.ToString(), aborted);
                 position = missed[^1].Position;
             }
