@@ -4,6 +4,8 @@ namespace SignalEngine.Core.Tests.Activity;
 
 public class DayCounterTests
 {
+    private const int Span = ActivityBitmap.Span;
+
     [Fact]
     public void A_new_counter_is_empty_and_sums_to_zero()
     {
@@ -38,13 +40,14 @@ public class DayCounterTests
     {
         var counter = new DayCounter();
         counter.Add(1_000);
-        counter.Add(1_000 - 127, 4);
-        counter.Add(1_000 - 128, 100);
+        counter.Add(1_000 - (Span - 1), 4); // the oldest day the ring still covers
+        counter.Add(1_000 - Span, 100);     // shares the head's slot: must not be added to it
         counter.Add(500, 100);
 
         Assert.Equal(1_000, counter.HeadDay);
-        Assert.Equal(4, counter.Get(1_000 - 127));
-        Assert.Equal(0, counter.Get(1_000 - 128));
+        Assert.Equal(1, counter.Get(1_000));
+        Assert.Equal(4, counter.Get(1_000 - (Span - 1)));
+        Assert.Equal(0, counter.Get(1_000 - Span));
         Assert.Equal(5, counter.SumIn(new DayWindow(0, 2_000)));
     }
 
@@ -52,27 +55,41 @@ public class DayCounterTests
     public void Advancing_clears_the_slots_of_days_that_fell_out()
     {
         var counter = new DayCounter();
-        for (var day = 0; day < 128; day++) counter.Add(day, 1);
-        Assert.Equal(128, counter.SumIn(new DayWindow(-500, 500)));
+        for (var day = 0; day < Span; day++) counter.Add(day, 1);
+        Assert.Equal(Span, counter.SumIn(new DayWindow(-1_000, 1_000)));
 
-        counter.Add(130, 10); // days 0..2 leave the ring; their slots now hold 128..130
+        counter.Add(Span + 2, 10); // days 0..2 leave the ring; their slots now hold Span..Span+2
         Assert.Equal(0, counter.Get(0));
         Assert.Equal(0, counter.Get(2));
-        Assert.Equal(0, counter.Get(128));
-        Assert.Equal(0, counter.Get(129));
-        Assert.Equal(10, counter.Get(130));
-        Assert.Equal(125 + 10, counter.SumIn(new DayWindow(-500, 500)));
+        Assert.Equal(1, counter.Get(3));
+        Assert.Equal(0, counter.Get(Span));
+        Assert.Equal(0, counter.Get(Span + 1));
+        Assert.Equal(10, counter.Get(Span + 2));
+        Assert.Equal(Span - 3 + 10, counter.SumIn(new DayWindow(-1_000, 1_000)));
     }
 
     [Theory]
-    [InlineData(128)]
-    [InlineData(129)]
+    [InlineData(64)]
+    [InlineData(Span - 1)]
+    public void Advancing_less_than_a_full_ring_keeps_the_days_still_inside_it(int jump)
+    {
+        var counter = new DayCounter();
+        for (var day = 0; day < Span; day++) counter.Add(day, 2);
+        counter.Add(Span - 1 + jump);
+        Assert.Equal(2 * (Span - jump) + 1, counter.SumIn(new DayWindow(-100, 20_000)));
+        Assert.Equal(0, counter.Get(jump - 1));
+        Assert.Equal(2, counter.Get(jump));
+    }
+
+    [Theory]
+    [InlineData(Span)]
+    [InlineData(Span + 1)]
     [InlineData(10_000)]
     public void Advancing_a_full_ring_or_more_clears_everything(int jump)
     {
         var counter = new DayCounter();
-        for (var day = 0; day < 128; day++) counter.Add(day, 2);
-        counter.Add(127 + jump);
+        for (var day = 0; day < Span; day++) counter.Add(day, 2);
+        counter.Add(Span - 1 + jump);
         Assert.Equal(1, counter.SumIn(new DayWindow(-100, 20_000)));
     }
 
@@ -86,6 +103,7 @@ public class DayCounterTests
 
         var snapshot = counter.Snapshot();
         Assert.NotNull(snapshot);
+        Assert.Equal(Span, snapshot.Value.Counts.Length);
         var restored = new DayCounter();
         restored.Restore(snapshot.Value.HeadDay, snapshot.Value.Counts);
 
@@ -113,5 +131,7 @@ public class DayCounterTests
     {
         var counter = new DayCounter();
         Assert.Throws<ArgumentException>(() => counter.Restore(10, new int[64]));
+        Assert.Throws<ArgumentException>(() => counter.Restore(10, new int[Span - 1]));
+        Assert.Throws<ArgumentException>(() => counter.Restore(10, new int[Span + 1]));
     }
 }

@@ -344,7 +344,15 @@ public class HealthTrendTests
     {
         var workspace = Surveyed(out var today);
         Assert.Empty(workspace.HealthHistory(0));
-        Assert.Equal(100, workspace.HealthHistory(1000).Count); // 128 kept days, the first 28 of them only feed the windows
+        // Span kept days, the first 28 of them only feed the windows.
+        const int bound = Core.Activity.ActivityBitmap.Span - 28;
+        var all = workspace.HealthHistory(1000);
+        Assert.Equal(bound, all.Count);
+        Assert.Equal(WorkspaceFactory.DateOf(today - bound + 1), all[0].Day);
+        Assert.Equal(WorkspaceFactory.DateOf(today), all[^1].Day);
+        Assert.Equal(bound, workspace.HealthHistory(bound + 1).Count);
+        Assert.Equal(bound, workspace.HealthHistory(bound).Count);
+        Assert.Equal(bound - 1, workspace.HealthHistory(bound - 1).Count);
 
         workspace.AdvanceEngineTime(EventFactory.T0.AddDays(10), EventFactory.T0);
         var history = workspace.HealthHistory(5);

@@ -359,6 +359,43 @@ public class CatalogueLoaderTests
         Assert.Equal([$"test.yaml:7: rule 'test.rule': {expected}"], Errors(OneRule("    condition: " + condition + "\n")));
     }
 
+    [Theory]
+    [InlineData("{type: change, metric: active_users, window: 63d, direction: drop, threshold: 20}", 126)] // two windows
+    [InlineData("{type: ratio_to_limit, metric: active_users, limit: seats_purchased, window: 128d, threshold: 90}", 128)]
+    [InlineData("{type: cohort_share, window: 128d, threshold: 80}", 128)]
+    [InlineData("{type: event_count, event: limit.reached, window: 128d, atLeast: 1}", 128)]
+    [InlineData("{type: below_peers, metric: core_features, window: 128d, ratio: 50}", 128)]
+    [InlineData("{type: absence, days: 120}", 120)]
+    [InlineData("{type: anomaly, zThreshold: -3.5, maxWeeks: 17}", 119)] // 17 weeks of the same weekday
+    [InlineData("{type: deadline, days: 3650}", 0)]
+    public void Every_condition_at_its_largest_allowed_window_reads_no_further_back_than_the_kept_history_allows(string condition, int lookback)
+    {
+        // The look-back the 256-day kept history allows on top of the 120-day maximum retention is never exceeded by a catalogue that loads.
+        Assert.Equal(128, RuleCatalogue.LookbackLimitDays);
+        var catalogue = Load(OneRule("    condition: " + condition + "\n"));
+        Assert.Equal(lookback, Assert.Single(catalogue.Rules).Condition.LookbackDays);
+        Assert.Equal(lookback, catalogue.MaxLookbackDays);
+        Assert.InRange(catalogue.MaxLookbackDays, 0, RuleCatalogue.LookbackLimitDays);
+    }
+
+    [Fact]
+    public void A_change_window_of_64_days_would_read_beyond_the_limit_and_is_refused()
+    {
+        Assert.Equal(["test.yaml:7: rule 'test.rule': condition.window: '64d' is not a number of days from 1d to 63d"],
+            Errors(OneRule("    condition: {type: change, metric: active_users, window: 64d, direction: drop, threshold: 20}\n")));
+    }
+
+    [Fact]
+    public void The_longest_look_back_of_the_shipped_catalogue_is_the_anomaly_s_eight_weeks()
+    {
+        Assert.Equal(56, RuleCatalogue.Default.MaxLookbackDays);
+        Assert.Equal(
+            [("churn.active_users_drop", 42), ("churn.core_usage_decline", 42), ("churn.silence", 14), ("churn.usage_anomaly", 56)],
+            RuleCatalogue.Default.Rules.Where(r => r.Id.StartsWith("churn.", StringComparison.Ordinal)).Select(r => (r.Id, r.Condition.LookbackDays)));
+        Assert.Equal(0, new DeadlineCondition(60, 90).LookbackDays);
+        Assert.Equal(0, new RuleCatalogue([], RuleCatalogue.Default.Conventions).MaxLookbackDays);
+    }
+
     [Fact]
     public void Health_bands_with_yellow_not_below_green_are_refused()
     {

@@ -230,6 +230,54 @@ public class ConditionsOfTheFullCatalogueTests
         Assert.Equal(!breached, observation.Cleared); // no recovery given: the threshold is the recovery line
     }
 
+    [Theory]
+    [InlineData(21, 21, true)]
+    [InlineData(21, 17, true)]   // 17 >= 16.8
+    [InlineData(21, 16, false)]  // 16 < 16.8: a telemetry gap, not a drop
+    [InlineData(20, 16, true)]   // exactly 80%
+    [InlineData(20, 15, false)]
+    [InlineData(10, 8, true)]    // exactly 80%
+    [InlineData(10, 7, false)]
+    [InlineData(5, 4, true)]     // exactly 80%
+    [InlineData(5, 3, false)]
+    [InlineData(1, 1, true)]
+    [InlineData(2, 1, false)]    // 1 < 1.6
+    [InlineData(0, 1, true)]     // the earlier window had no data: nothing to fall short of
+    [InlineData(15, 21, true)]   // more data now than before
+    public void A_change_is_judged_only_when_the_current_window_has_data_on_80_percent_of_the_days_the_earlier_one_had(
+        int earlierDataDays, int currentDataDays, bool judged)
+    {
+        // Active users 4 against 10: a drop of 60% whenever judged.
+        var condition = new ChangeCondition(UsageMetric.ActiveUsers, 21, ChangeDirection.Drop, 20, 5, 10);
+        var baselines = WithWindows(UsageMetric.ActiveUsers, 4, 10);
+        var current = DayWindow.Ending(Today, 21);
+        // The newest days of the current window (today included), the oldest of the earlier one.
+        baselines.DataDays = [.. Enumerable.Range(0, currentDataDays).Select(i => Today - i), .. Enumerable.Range(current.Previous.FirstDay, earlierDataDays)];
+
+        var observation = Assert.Single(condition.Observe(baselines, baselines.Point()));
+        Assert.Equal(judged, observation.Known);
+        Assert.Equal(judged, observation.Breached);
+        Assert.False(observation.Cleared);
+    }
+
+    [Fact]
+    public void Data_days_are_counted_within_each_window_only()
+    {
+        var condition = new ChangeCondition(UsageMetric.ActiveUsers, 21, ChangeDirection.Drop, 20, 5, 10);
+        var baselines = WithWindows(UsageMetric.ActiveUsers, 4, 10);
+        var current = DayWindow.Ending(Today, 21);
+        // Data on every day of both windows, and on the ten days before them and after today.
+        baselines.DataDays = [.. Enumerable.Range(current.Previous.FirstDay - 10, 42 + 20)];
+        Assert.True(Assert.Single(condition.Observe(baselines, baselines.Point())).Breached);
+        // One day of data less in the earlier window, five less in the current one: 16 against 20, exactly 80%.
+        baselines.DataDays.Remove(current.Previous.FirstDay);
+        foreach (var day in Enumerable.Range(current.FirstDay, 5)) baselines.DataDays.Remove(day);
+        Assert.True(Assert.Single(condition.Observe(baselines, baselines.Point())).Breached);
+        // A sixth day less: 15 against 20.
+        baselines.DataDays.Remove(current.FirstDay + 5);
+        Assert.False(Assert.Single(condition.Observe(baselines, baselines.Point())).Known);
+    }
+
     // ---- anomaly --------------------------------------------------------------------------------------------------------
 
     private static FakeBaselines WithDailyActive(int[] history, int today)
@@ -310,6 +358,8 @@ public class ConditionsOfTheFullCatalogueTests
     {
         var baselines = Baselines();
         baselines.EverActive = true;
+        baselines.FirstUserActivityDay = Today - 40;
+        baselines.UserActivityDays.Add(Today - 40);
         baselines.UserActivityDays.Add(Today - silentDays);
         baselines.UserActivityDays.Add(Today + 5); // activity after the point does not count
         var observation = Assert.Single(new AbsenceCondition(14).Observe(baselines, baselines.Point(hasData: false)));
@@ -326,11 +376,46 @@ public class ConditionsOfTheFullCatalogueTests
         Assert.Null(new AbsenceCondition(14).NextDue(baselines));
     }
 
+    [Theory]
+    [InlineData(1, false)]   // the day before the first user: not started, not silent
+    [InlineData(0, true)]    // the first user's day: observed (and not silent)
+    public void Absence_observes_nothing_before_the_first_user_activity(int daysBeforeFirstUser, bool observed)
+    {
+        var baselines = Baselines();
+        baselines.EverActive = true;
+        baselines.FirstUserActivityDay = Today + daysBeforeFirstUser;
+        baselines.UserActivityDays.Add(Today + daysBeforeFirstUser);
+        var observations = new AbsenceCondition(14).Observe(baselines, baselines.Point(hasData: false)).ToList();
+        Assert.Equal(observed, observations.Count == 1);
+        Assert.All(observations, o => Assert.Equal((false, true, 0.0), (o.Breached, o.Cleared, o.Evidence.Value)));
+    }
+
+    [Fact]
+    public void Absence_observes_nothing_when_the_first_user_activity_is_unknown_even_if_ever_active()
+    {
+        var baselines = Baselines();
+        baselines.EverActive = true;
+        Assert.Empty(new AbsenceCondition(14).Observe(baselines, baselines.Point(hasData: false)));
+    }
+
+    [Fact]
+    public void Absence_of_a_workspace_whose_last_activity_left_the_kept_history_is_a_breach()
+    {
+        // The first user was long ago; no activity the rings still hold.
+        var baselines = Baselines();
+        baselines.EverActive = true;
+        baselines.FirstUserActivityDay = Today - 2 * ActivityBitmap.Span;
+        var observation = Assert.Single(new AbsenceCondition(14).Observe(baselines, baselines.Point(hasData: false)));
+        Assert.True(observation.Breached);
+        Assert.Equal(14 + ActivityBitmap.Span, observation.Evidence.Value);
+    }
+
     [Fact]
     public void Absence_is_next_due_at_the_start_of_the_14th_day_after_the_last_activity()
     {
         var baselines = Baselines();
         baselines.EverActive = true;
+        baselines.FirstUserActivityDay = Today - 3;
         baselines.UserActivityDays.Add(Today - 3);
         Assert.Equal(EventDay.Start(Today + 11), new AbsenceCondition(14).NextDue(baselines));
     }

@@ -345,9 +345,21 @@ public class DefaultCatalogueTests
         Assert.Equal(T0.AddDays(-30), workspace.ActivatedAt);
     }
 
+    private const string ActivationMissedBeforeFirstSightBug =
+        "src bug: Workspace.SetProfile marks the first profile dirty from int.MinValue (Workspace.cs:140) while nothing is evaluated yet; Evaluate " +
+        "returns before clearing _dirtyFrom (Workspace.cs:243), so the first evaluation takes the late-data path (Workspace.cs:255) and moves the " +
+        "anchor MaxAnchorLag (199) days before the first event or clock tick, re-running days before the workspace was ever seen. A workspace created " +
+        "91..238 days before it is first evaluated (never activated) publishes an open onboarding.activation_missed play dated 60 days after its " +
+        "creation (e.g. created T0-150, AdvanceEngineTime(T0): play with episode T0-90, 'has not activated 60 days after sign-up'), which never " +
+        "resolves (past 90 days the deadline is no data); 239..289 days fire it silently in the anchor state. Expected: no play, the workspace is past onboarding";
+
     [Theory]
     [InlineData(730)] // two years old: past onboarding
     [InlineData(400)]
+    [InlineData(300)]
+    [InlineData(91, Skip = ActivationMissedBeforeFirstSightBug)]
+    [InlineData(150, Skip = ActivationMissedBeforeFirstSightBug)]
+    [InlineData(238, Skip = ActivationMissedBeforeFirstSightBug)]
     public void Activation_missed_does_not_fire_for_a_workspace_older_than_90_days(int ageDays)
     {
         var workspace = New(Profile() with { CreatedAt = T0.AddDays(-ageDays) });

@@ -1,3 +1,4 @@
+using SignalEngine.Core.Activity;
 using SignalEngine.Core.Events;
 using SignalEngine.Core.Plays;
 using SignalEngine.Core.Rules;
@@ -84,16 +85,68 @@ public class WorkspaceEvaluationTests
     [Fact]
     public void Rules_on_usage_are_not_evaluated_on_days_without_data()
     {
-        // Ten users for three weeks, then one day with a single event and no user: that is data, and a drop.
+        // Ten users for three weeks (days 0..20), then nothing for 19 days: no judgement on days without data.
+        var workspace = WithProfile(Profile());
+        for (var d = 0; d < 21; d++) workspace.Apply(_events.ActiveUsers(0, 10, Day(d)), Processing());
+        workspace.AdvanceEngineTime(Day(40), Processing());
+        Assert.Empty(workspace.Plays.Of(ActiveUsersDrop));
+
+        // Data resumes on day 40 with four users a day. The 21-day windows of day d are d-20..d and d-41..d-21;
+        // a day is judged once the current window has data on at least 80% of the days the earlier one had:
+        //   day 40: data on 20 and 40 (2 days) against 0..19 (20 days): no data
+        //   day 49: data on 40..49 (10 days) against 8..20 (13 days, 10 < 10.4): no data
+        //   day 50: data on 40..50 (11 days) against 9..20 (12 days, 11 >= 9.6): judged, 4 users against 10: a drop.
+        for (var d = 40; d <= 49; d++) workspace.Apply(_events.ActiveUsers(0, 4, Day(d)), Processing());
+        workspace.AdvanceEngineTime(Midnight(50), Processing()); // day 49 complete
+        Assert.Empty(workspace.Plays.Of(ActiveUsersDrop));
+
+        workspace.Apply(_events.ActiveUsers(0, 4, Day(50)), Processing());
+        workspace.AdvanceEngineTime(Midnight(51), Processing()); // day 50 complete
+        var drop = Assert.Single(workspace.Plays.Of(ActiveUsersDrop));
+        Assert.Equal(DateOf(DayNumber(50)), drop.EpisodeStart);
+        Assert.Equal(4, drop.Evidence.Value);
+        Assert.Equal(10, drop.Evidence.Baseline);
+    }
+
+    [Fact]
+    public void A_single_day_of_data_after_a_long_gap_is_not_judged_a_drop()
+    {
+        // Ten users for three weeks, 39 days without data, then one day with a single event and no user: the
+        // current window (40..60) has data on one day, the earlier one (19..39) on two: too little to compare.
         var workspace = WithProfile(Profile());
         for (var d = 0; d < 21; d++) workspace.Apply(_events.ActiveUsers(0, 10, Day(d)), Processing());
         workspace.AdvanceEngineTime(Day(60), Processing());
-        Assert.Empty(workspace.Plays.Of(ActiveUsersDrop)); // 40 days without data: no judgement
-
         workspace.Apply([_events.Heartbeat(Day(60))], Processing());
         workspace.AdvanceEngineTime(Midnight(61), Processing());
+        Assert.Empty(workspace.Plays.Of(ActiveUsersDrop));
+
+        // A second day of data: 41..61 has data on two days (60, 61), 20..40 on one (20): judged, 0 users against 10.
+        workspace.Apply([_events.Heartbeat(Day(61))], Processing());
+        workspace.AdvanceEngineTime(Midnight(62), Processing());
         var drop = Assert.Single(workspace.Plays.Of(ActiveUsersDrop));
-        Assert.Equal(DateOf(DayNumber(60)), drop.EpisodeStart);
+        Assert.Equal(DateOf(DayNumber(61)), drop.EpisodeStart);
+        Assert.Equal(0, drop.Evidence.Value);
+        Assert.Equal(10, drop.Evidence.Baseline);
+    }
+
+    [Theory]
+    [InlineData(46, 61)] // 16 data days in 41..61 against 20 in 20..40: exactly 80%, judged on day 61
+    [InlineData(47, 62)] // 15 against 20 on day 61 (75%): no data; day 62: 16 in 42..62 against 19 in 21..41: judged
+    public void A_drop_is_judged_once_the_current_window_has_data_on_80_percent_of_the_days_the_earlier_one_had(int resumeDay, int episodeDay)
+    {
+        // Ten users on days 0..40 except day 30 (no data), nothing on days 41..resumeDay-1, then four users a day.
+        // Until day 60 the current window still holds day 40 and its ten users: no drop to find.
+        Assert.Equal(0.8, ChangeCondition.MinimumDataDaysRatio);
+        var workspace = WithProfile(Profile());
+        for (var d = 0; d <= 40; d++)
+            if (d != 30) workspace.Apply(_events.ActiveUsers(0, 10, Day(d)), Processing());
+        var changes = new List<Play>();
+        for (var d = resumeDay; d <= 63; d++) changes.AddRange(workspace.Apply(_events.ActiveUsers(0, 4, Day(d)), Processing()));
+
+        var drop = Assert.Single(changes.Of(ActiveUsersDrop));
+        Assert.Equal(DateOf(DayNumber(episodeDay)), drop.EpisodeStart);
+        Assert.Equal(4, drop.Evidence.Value);
+        Assert.Equal(10, drop.Evidence.Baseline);
     }
 
     // ---- the engine clock -----------------------------------------------------------------------------------------------
@@ -156,9 +209,9 @@ public class WorkspaceEvaluationTests
     [Fact]
     public void NextDueAt_of_an_old_workspace_without_an_activation_event_is_its_silence_deadline()
     {
-        // A long history first, so that re-running it for the profile finds activity everywhere.
+        // A full kept history first, so that re-running it for the profile finds activity everywhere.
         var workspace = New();
-        for (var d = -130; d <= 0; d++) workspace.Apply(_events.ActiveUsers(0, 3, Day(d)), Processing());
+        for (var d = 1 - ActivityBitmap.Span; d <= 0; d++) workspace.Apply(_events.ActiveUsers(0, 3, Day(d)), Processing());
         workspace.SetProfile(Profile(), Processing()); // created 400 days ago, never activated
         Assert.Equal(Midnight(14), workspace.NextDueAt());
     }
@@ -375,14 +428,19 @@ public class WorkspaceEvaluationTests
             _events.Heartbeat(Day(d)),
             .. Enumerable.Range(0, 10).Where(u => u < 5 ? d <= 53 || d >= 63 : d <= 62).Select(u => _events.Active($"u{u}", Day(d))),
         ];
+        // The anchor may trail the newest day by Span - (the longest look-back) - 1 days; each time it would trail further it
+        // moves up by 21 days (-1, 20, 41, 62, 83): run long enough for it to reach the episode's day.
+        var maxAnchorLag = ActivityBitmap.Span - RuleCatalogue.Default.MaxLookbackDays - 1;
+        var lastDay = maxAnchorLag + 69; // the anchor reaches day 83 on day 62 + maxAnchorLag + 1
         var workspace = New();
         var published = new List<Play>();
-        for (var d = 0; d < 190; d++) published.AddRange(workspace.Apply(DayEvents(d), Processing()));
+        for (var d = 0; d <= lastDay; d++) published.AddRange(workspace.Apply(DayEvents(d), Processing()));
         var drops = published.Of(ActiveUsersDrop);
         Assert.Equal([PlayStatus.Open, PlayStatus.Resolved], drops.Select(p => p.Status));
         Assert.All(drops, p => Assert.Equal(DateOf(DayNumber(83)), p.EpisodeStart));
+        Assert.Empty(workspace.Plays.Of(ActiveUsersDrop)); // resolved and behind the anchor: forgotten
 
-        var changes = workspace.Apply([_events.Heartbeat(Day(150).AddHours(1))], Processing()); // late, within the 90-day retention
+        var changes = workspace.Apply([_events.Heartbeat(Day(lastDay - 39).AddHours(1))], Processing()); // late, within the 90-day retention
         Assert.Empty(changes.Of(ActiveUsersDrop));
     }
 

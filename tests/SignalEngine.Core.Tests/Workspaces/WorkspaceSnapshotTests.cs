@@ -1,3 +1,4 @@
+using SignalEngine.Core.Activity;
 using SignalEngine.Core.Events;
 using SignalEngine.Core.Health;
 using SignalEngine.Core.Plays;
@@ -26,6 +27,7 @@ public class WorkspaceSnapshotTests
         Assert.Equal(expected.ActivatedAt, actual.ActivatedAt);
         Assert.Equal(expected.HasSupportData, actual.HasSupportData);
         Assert.Equal(expected.HasCrmData, actual.HasCrmData);
+        Assert.Equal(expected.FirstUserActivityDay, actual.FirstUserActivityDay);
         Assert.Equal(expected.SurveyScoreAsOf(expected.WatermarkDay), actual.SurveyScoreAsOf(actual.WatermarkDay));
         Assert.Equal(expected.Exists, actual.Exists);
         Assert.Equal(expected.KnownModules.Order(StringComparer.Ordinal), actual.KnownModules.Order(StringComparer.Ordinal));
@@ -115,14 +117,26 @@ public class WorkspaceSnapshotTests
         AssertSameChanges(expected, actual);
         AssertSameState(original, restored);
 
-        // And the next limit is a new episode on both, starting that day. (Ten users in the three weeks
-        // before against one now: churn.active_users_drop fires too, on both.)
+        // And the next limit is a new episode on both, starting that day. Day 40 is complete now, but its
+        // 21-day window (20..40) has data on one day against two (-1, 0) in the window before: no data, no drop.
         List<UsageEvent> again = [_events.LimitReached(T0.AddDays(41))];
         processing = Processing();
         var next = original.Apply(again, processing);
         AssertSameChanges(next, restored.Apply(again, processing));
-        Assert.Equal(["churn.active_users_drop", "expansion.usage_limit"], next.Select(p => p.RuleId).Order(StringComparer.Ordinal));
+        Assert.Equal(["expansion.usage_limit"], next.Select(p => p.RuleId));
         Assert.Equal(WorkspaceFactory.DateOf(T0.AddDays(41)), WorkspaceFactory.Single(next, "expansion.usage_limit").EpisodeStart);
+        AssertSameState(original, restored);
+
+        // Once day 41 is complete, its window (21..41) has data on two days (40, 41) against one (0) before:
+        // judged, one active user (u0) against six on day 0 (u5..u9, p4): churn.active_users_drop on both, from day 41.
+        List<UsageEvent> dayAfter = [_events.Heartbeat(T0.AddDays(42))];
+        processing = Processing();
+        var drop = original.Apply(dayAfter, processing);
+        AssertSameChanges(drop, restored.Apply(dayAfter, processing));
+        var play = WorkspaceFactory.Single(drop, "churn.active_users_drop");
+        Assert.Equal(["churn.active_users_drop"], drop.Select(p => p.RuleId));
+        Assert.Equal(WorkspaceFactory.DateOf(T0.AddDays(41)), play.EpisodeStart);
+        Assert.Equal((1, 6), (play.Evidence.Value, play.Evidence.Baseline));
         AssertSameState(original, restored);
     }
 
@@ -200,17 +214,22 @@ public class WorkspaceSnapshotTests
     // ---- the evaluation state: anchor, committed states, every published play, peers, surveys, engine clock -------------
 
     /// <summary>
-    /// 130 days of history (so the anchor has moved and holds states of its own), a drop that fired and resolved (cooldown),
-    /// open signal plays, a silence that late data retracted, peers, surveys and an engine clock ahead of the events.
+    /// More history than the anchor may trail the newest day by (Span - the longest look-back of the rules; so the anchor
+    /// has moved and holds states of its own), a drop that fired and resolved (cooldown), open signal plays, a silence that
+    /// late data retracted, peers, surveys and an engine clock ahead of the events.
     /// </summary>
     private Workspace Eventful()
     {
-        var workspace = WorkspaceFactory.WithProfile(WorkspaceFactory.Profile(seats: 40));
+        // Created two years ago: long past onboarding even on the days before the first event that the first evaluation
+        // re-runs (see DefaultCatalogueTests.Activation_missed_does_not_fire_for_a_workspace_older_than_90_days).
+        var workspace = WorkspaceFactory.WithProfile(WorkspaceFactory.Profile(seats: 40) with { CreatedAt = T0.AddDays(-730) });
         workspace.SetPeers(new PeerBaseline(10, 5), Processing());
-        for (var d = -130; d <= -1; d++)
+        var first = -(ActivityBitmap.Span - RuleCatalogue.Default.MaxLookbackDays + 10);
+        for (var d = first; d <= -1; d++)
         {
             var users = d is >= -90 and < -70 ? 0 : d < -60 ? 10 : 6; // a 20-day silence, then a drop from 10 to 6 users
             List<UsageEvent> day = [.. _events.ActiveUsers(0, users, T0.AddDays(d)), _events.Heartbeat(T0.AddDays(d))];
+            if (d == first) day.Add(_events.LimitReached(T0.AddDays(d))); // an episode that ends long before the anchor
             if (d is -100 or -20) day.Add(_events.Survey(d == -100 ? 9 : 4, T0.AddDays(d)));
             if (d == -5) day.Add(_events.SponsorChanged(T0.AddDays(d)));
             if (d is -3 or -2) day.Add(_events.Escalation(T0.AddDays(d)));
@@ -224,6 +243,8 @@ public class WorkspaceSnapshotTests
         Assert.Equal(["adoption.below_peers", "risk.sponsor_change", "risk.support_escalation"], statuses[PlayStatus.Open]);
         Assert.Contains("churn.active_users_drop", statuses[PlayStatus.Resolved]);
         Assert.Equal(["churn.silence"], statuses[PlayStatus.Retracted]);
+        // The anchor moved past the first limit episode (fired and resolved in the first week): it is forgotten.
+        Assert.DoesNotContain(workspace.Plays, p => p.RuleId == "expansion.usage_limit");
         return workspace;
     }
 
@@ -235,14 +256,14 @@ public class WorkspaceSnapshotTests
         Assert.Equal(expected.EngineTime, actual.EngineTime);
         Assert.Equal(expected.EverActive, actual.EverActive);
         Assert.Equal(expected.NextDueAt(), actual.NextDueAt());
-        for (var day = expected.WatermarkDay - 127; day <= expected.WatermarkDay; day++)
+        for (var day = expected.WatermarkDay - (ActivityBitmap.Span - 1); day <= expected.WatermarkDay; day++)
         {
             Assert.Equal(expected.SurveyScoreAsOf(day), actual.SurveyScoreAsOf(day));
             Assert.Equal(expected.HasDataOn(day), actual.HasDataOn(day));
             Assert.Equal(expected.DailyActiveUsers(day), actual.DailyActiveUsers(day));
         }
-        var expectedHistory = expected.HealthHistory(100);
-        var actualHistory = actual.HealthHistory(100);
+        var expectedHistory = expected.HealthHistory(ActivityBitmap.Span);
+        var actualHistory = actual.HealthHistory(ActivityBitmap.Span);
         Assert.Equal(expectedHistory.Select(h => h.Day), actualHistory.Select(h => h.Day));
         foreach (var (e, a) in expectedHistory.Zip(actualHistory)) WorkspaceAssert.HealthEqual(e.Health, a.Health);
         Assert.Equal(expected.ToSnapshot(), actual.ToSnapshot());
