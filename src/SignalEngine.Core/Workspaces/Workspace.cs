@@ -247,6 +247,9 @@ public sealed partial class Workspace : IWorkspaceBaselines
             _evaluationStarted = true;
             _anchorDay = Math.Min(_dataDays.IsEmpty ? endDay : FirstDataDay(), endDay) - 1;
             _evaluatedThrough = _anchorDay;
+            // Nothing is committed yet, so nothing can be "late": a profile set before the first event or
+            // clock tick must not drag the first evaluation back to days the workspace was never seen on.
+            _dirtyFrom = null;
         }
 
         if (_dirtyFrom is { } dirty && dirty <= _evaluatedThrough)

@@ -357,9 +357,9 @@ public class DefaultCatalogueTests
     [InlineData(730)] // two years old: past onboarding
     [InlineData(400)]
     [InlineData(300)]
-    [InlineData(91, Skip = ActivationMissedBeforeFirstSightBug)]
-    [InlineData(150, Skip = ActivationMissedBeforeFirstSightBug)]
-    [InlineData(238, Skip = ActivationMissedBeforeFirstSightBug)]
+    [InlineData(91)]
+    [InlineData(150)]
+    [InlineData(238)]
     public void Activation_missed_does_not_fire_for_a_workspace_older_than_90_days(int ageDays)
     {
         var workspace = New(Profile() with { CreatedAt = T0.AddDays(-ageDays) });

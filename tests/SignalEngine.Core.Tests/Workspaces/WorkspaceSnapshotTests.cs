@@ -134,7 +134,9 @@ public class WorkspaceSnapshotTests
         var drop = original.Apply(dayAfter, processing);
         AssertSameChanges(drop, restored.Apply(dayAfter, processing));
         var play = WorkspaceFactory.Single(drop, "churn.active_users_drop");
-        Assert.Equal(["churn.active_users_drop"], drop.Select(p => p.RuleId));
+        // The open churn risk now holds the open limit play back (inhibition): that is a change too.
+        Assert.Equal(["churn.active_users_drop", "expansion.usage_limit"], drop.Select(p => p.RuleId).Order(StringComparer.Ordinal));
+        Assert.Equal(play.PlayId, WorkspaceFactory.Single(drop, "expansion.usage_limit").HeldBy);
         Assert.Equal(WorkspaceFactory.DateOf(T0.AddDays(41)), play.EpisodeStart);
         Assert.Equal((1, 6), (play.Evidence.Value, play.Evidence.Baseline));
         AssertSameState(original, restored);
