@@ -95,10 +95,16 @@ public sealed record PlayChange([property: Id(0)] long Position, [property: Id(1
 {
     public string EventId => EventIdOf(Play);
 
-    public static string EventIdOf(Play play) => play.Status switch
+    /// <summary>
+    /// The id a change is delivered under. Changes that are never delivered (a shadow play, an expansion
+    /// play being held) get ids of their own, so they cannot shadow the id a client last saw when it resumes.
+    /// </summary>
+    public static string EventIdOf(Play play) => play switch
     {
-        PlayStatus.Resolved => play.PlayId + ".resolved",
-        PlayStatus.Retracted => play.PlayId + ".retracted",
+        { Shadow: true } => play.PlayId + ".shadow." + PlayVocabulary.Name(play.Status),
+        { HeldBy: not null } => play.PlayId + ".held",
+        { Status: PlayStatus.Resolved } => play.PlayId + ".resolved",
+        { Status: PlayStatus.Retracted } => play.PlayId + ".retracted",
         _ => play.PlayId,
     };
 

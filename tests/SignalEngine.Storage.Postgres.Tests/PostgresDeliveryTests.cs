@@ -37,7 +37,7 @@ public sealed class PostgresDeliveryTests(PostgresFixture fixture)
         Assert.Equal((3, 0), await webhooks.CountsAsync(everything.Id));
         Assert.Equal((0, 0), await webhooks.CountsAsync(otherPod.Id));
         Assert.Equal(changes[1].Position, await plays.PositionOfAsync("p2"));
-        Assert.Equal(["p2", "s1", "p1.resolved"], (await plays.ChangesAfterAsync(changes[0].Position, 10)).Select(c => c.EventId));
+        Assert.Equal(["p2", "s1.shadow.open", "p1.resolved"], (await plays.ChangesAfterAsync(changes[0].Position, 10)).Select(c => c.EventId));
         Assert.Equal(resolved[0].Position, await plays.HeadAsync());
     }
 

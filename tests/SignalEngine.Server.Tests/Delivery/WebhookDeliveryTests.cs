@@ -15,10 +15,11 @@ public sealed class WebhookDeliveryTests
         return (await response.Content.ReadFromJsonAsync<JsonNode>())!;
     }
 
+    /// <summary>Two expansion plays (a limit hit, all seats used); no churn risk, which would hold them back.</summary>
     private static async Task FirePlays(HttpClient http, string ws)
     {
-        await PutProfile(http, ws, Profile(seats: 100));
-        await PostEvents(http, Json(Event(ws, "l", "u1", "limit.reached"), Event(ws, "s", null, "crm.sponsor_changed")));
+        await PutProfile(http, ws, Profile(seats: 1));
+        await PostEvents(http, Json(Event(ws, "l", "u1", "limit.reached")));
     }
 
     [Fact]
@@ -28,7 +29,7 @@ public sealed class WebhookDeliveryTests
         var secret = WebhookSignature.NewSecret();
         using var receiver = await WebhookReceiver.StartAsync([secret], failFirst: 2);
         var ws = NewWorkspace();
-        var subscription = await Subscribe(server.Http, receiver.Url, secret, new { kinds = new[] { "expansion", "churn_risk" } });
+        var subscription = await Subscribe(server.Http, receiver.Url, secret, new { kinds = new[] { "expansion", "onboarding" } });
         Assert.Equal("active", subscription["state"]!.GetValue<string>());
 
         await FirePlays(server.Http, ws);
