@@ -31,7 +31,7 @@ public static class PlaysEndpoints
     /// With <c>Last-Event-ID</c> (or <c>?lastEventId=</c>) the stream first replays what the client missed:
     /// no change is lost or repeated across a reconnect while the change is retained.
     /// </summary>
-    public static async Task Stream(HttpContext context, LivePlayFeed feed, IGrainFactory grains)
+    public static async Task Stream(HttpContext context, LivePlayFeed feed, IGrainFactory grains, IHostApplicationLifetime lifetime)
     {
         var (query, errors) = ParseQuery(context.Request.Query, allowPaging: false);
         if (errors.Count > 0)
@@ -59,7 +59,10 @@ public static class PlaysEndpoints
 
         // Subscribe to live changes first, then replay from the store, so nothing falls in between.
         using var subscription = feed.Connect(query.Matches);
-        var aborted = context.RequestAborted;
+        // A stream ends when the client leaves or the engine stops (clients reconnect with Last-Event-ID),
+        // so an open stream never holds up a shutdown.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = ending.Token;
         await WriteAsync(response, "retry: 3000\n: connected\n\n", aborted);
         if (gap is not null) await WriteAsync(response, Frame("gap", null, JsonSerializer.Serialize(new { reason = gap }, ApiJson.Options)), aborted);
         var sentThrough = resumeFrom ?? long.MaxValue;
@@ -94,6 +97,8 @@ public static class PlaysEndpoints
             }
             catch (OperationCanceledException)
             {
+                if (lifetime.ApplicationStopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+                    await WriteAsync(response, Frame("disconnect", null, JsonSerializer.Serialize(new { reason = "the engine is shutting down; reconnect with Last-Event-ID" }, ApiJson.Options)), context.RequestAborted);
                 return;
             }
             catch (SlowConsumerException ex)
