@@ -111,10 +111,10 @@ public static partial class LoadOptionsParser
             (o, v) => o.Crossings = Integer("crossings", v, 0, 1_000_000)),
         new("play-timeout", "TIME", "How long to wait after sending for plays still missing. Default 15s.", (o, v) => o.PlayTimeout = Time("play-timeout", v, allowZero: true)),
         new("json", "PATH", "Also write a machine-readable report to PATH.", (o, v) => o.JsonPath = v),
-        new("self-host", "memory", "Start the engine of this repository (dotnet run -c Release, memory mode) on free loopback ports, run against it, then stop it.",
-            (o, v) => o.SelfHost = v.Equals("memory", StringComparison.OrdinalIgnoreCase)
-                ? "memory"
-                : throw new OptionsException($"--self-host: '{v}' is not supported; only 'memory' is")),
+        new("self-host", "memory|postgres", "Start the engine of this repository (dotnet run -c Release) on free loopback ports, run against it, then stop it. 'postgres' also starts a throwaway PostgreSQL (Debian's postgresql package) and migrates it: durable mode.",
+            (o, v) => o.SelfHost = v.ToLowerInvariant() is "memory" or "postgres"
+                ? v.ToLowerInvariant()
+                : throw new OptionsException($"--self-host: '{v}' is not 'memory' or 'postgres'")),
         new("verify", null, "After the run, check each workspace's eventsApplied (at most 2000, sampled) against the events acknowledged for it.",
             (o, v) => o.Verify = Flag("verify", v)),
         new("scenario", "PATH", "JSON or YAML file with the same option names (e.g. 'workspaces: 2000'); command-line options override it.",

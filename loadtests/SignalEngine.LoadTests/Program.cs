@@ -37,12 +37,28 @@ void Say(string line) => Console.Out.WriteLine(line);
 var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 var apiKey = options.ApiKey ?? "lt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 SelfHostedEngine? engine = null;
+SignalEngine.Testing.PostgresServer? postgres = null;
 try
 {
     IReadOnlyList<Uri> targets = options.Targets;
     if (options.SelfHost is not null)
     {
-        engine = await SelfHostedEngine.StartAsync(apiKey, runId, Say, interrupt.Token);
+        string? connectionString = null;
+        if (options.SelfHost == "postgres")
+        {
+            try
+            {
+                postgres = await SignalEngine.Testing.PostgresServer.StartAsync();
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new EngineStartException($"--self-host postgres: {ex.Message}");
+            }
+            connectionString = await postgres.CreateDatabaseAsync("load_" + runId) + ";Maximum Pool Size=100";
+            Say($"self-host: throwaway PostgreSQL on 127.0.0.1:{postgres.Port}");
+            await SelfHostedEngine.MigrateAsync(connectionString, Say, interrupt.Token);
+        }
+        engine = await SelfHostedEngine.StartAsync(apiKey, runId, Say, interrupt.Token, connectionString);
         Say($"self-host: engine ready at {engine.BaseAddress}{(engine.SawMemoryModeWarning ? " (memory mode: not durable, as it warned)" : "")}");
         targets = [engine.BaseAddress];
     }
@@ -75,5 +91,10 @@ finally
         Say("self-host: stopping the engine");
         await engine.DisposeAsync();
         Say($"self-host: engine {engine.StopOutcome}; its output is in {engine.LogPath}");
+    }
+    if (postgres is not null)
+    {
+        await postgres.DisposeAsync();
+        Say("self-host: PostgreSQL stopped and its data directory removed");
     }
 }

@@ -37,7 +37,8 @@ internal sealed class SelfHostedEngine : IAsyncDisposable
     public bool SawMemoryModeWarning { get; private set; }
     public bool HasExited => _process.HasExited;
 
-    public static async Task<SelfHostedEngine> StartAsync(string apiKey, string runId, Action<string> say, CancellationToken cancellationToken)
+    /// <param name="postgres">Connection string of a migrated database for durable mode; null for memory mode.</param>
+    public static async Task<SelfHostedEngine> StartAsync(string apiKey, string runId, Action<string> say, CancellationToken cancellationToken, string? postgres = null)
     {
         var root = FindRepositoryRoot();
         var (httpPort, siloPort, gatewayPort) = FreePorts();
@@ -54,7 +55,8 @@ internal sealed class SelfHostedEngine : IAsyncDisposable
         foreach (var arg in new[] { "run", "-c", "Release", "--no-launch-profile", "--project", project, "--", "--urls", $"http://127.0.0.1:{httpPort}" })
             start.ArgumentList.Add(arg);
         start.Environment["SIGNALENGINE_API_KEY"] = apiKey;
-        start.Environment["SIGNALENGINE_STORAGE"] = "memory";
+        start.Environment["SIGNALENGINE_STORAGE"] = postgres is null ? "memory" : "postgres";
+        if (postgres is not null) start.Environment["SIGNALENGINE_POSTGRES"] = postgres;
         start.Environment["SIGNALENGINE_SILO_PORT"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SIGNALENGINE_GATEWAY_PORT"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // The build inside `dotnet run` must not leave MSBuild nodes running after the engine stops.
@@ -81,6 +83,24 @@ internal sealed class SelfHostedEngine : IAsyncDisposable
             throw;
         }
         return engine;
+    }
+
+    /// <summary>Runs the server's <c>migrate</c> command against <paramref name="postgres"/> (the same build the engine will run).</summary>
+    public static async Task MigrateAsync(string postgres, Action<string> say, CancellationToken cancellationToken)
+    {
+        var root = FindRepositoryRoot();
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "run", "-c", "Release", "--no-launch-profile", "--project", Path.Combine(root, "src", "SignalEngine.Server"), "--", "migrate" })
+            start.ArgumentList.Add(arg);
+        start.Environment["SIGNALENGINE_POSTGRES"] = postgres;
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start 'dotnet'");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0) throw new EngineStartException($"migrate failed ({process.ExitCode}): {await output}{await error}");
+        say($"self-host: {(await output).Trim().Split('\n').Last()}");
     }
 
     private void Append(string? line)
