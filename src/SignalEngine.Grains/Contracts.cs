@@ -176,6 +176,8 @@ public interface IEngineClockGrain : IGrainWithIntegerKey
 /// </summary>
 public interface ITimeWheelGrain : IGrainWithIntegerKey
 {
+    /// <summary>Interleaves: a workspace woken by <see cref="Advance"/> may register in a new bucket, which tracks itself here.</summary>
+    [AlwaysInterleave]
     Task Track(long bucket);
 
     /// <summary>Fires the due buckets; returns how many workspaces were woken.</summary>
@@ -185,8 +187,14 @@ public interface ITimeWheelGrain : IGrainWithIntegerKey
 /// <summary>The workspaces due within one time-wheel bucket (key: bucket number = due time / bucket length).</summary>
 public interface IDueBucketGrain : IGrainWithIntegerKey
 {
+    /// <summary>
+    /// Add and Remove interleave with <see cref="Fire"/>: a workspace the bucket is waking may be moving its
+    /// registration at the same moment, and waiting for each other would deadlock.
+    /// </summary>
+    [AlwaysInterleave]
     Task Add(string workspaceId);
 
+    [AlwaysInterleave]
     Task Remove(string workspaceId);
 
     Task<int> Fire(DateTimeOffset engineTime);

@@ -116,9 +116,10 @@ public sealed class DueBucketGrain(ILogger<DueBucketGrain> logger) : Grain, IDue
                 }
             }));
         }
-        _workspaces.Clear();
-        _workspaces.UnionWith(failed);
+        // Keep the ones that failed and any that registered while the bucket was firing.
+        _workspaces.ExceptWith(due.Except(failed));
         if (failed.Count > 0) throw new InvalidOperationException($"{failed.Count} workspaces of the bucket could not be woken");
+        if (_workspaces.Count > 0) return due.Count;
         _tracked = false;
         DeactivateOnIdle();
         return due.Count;
