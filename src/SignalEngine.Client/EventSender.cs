@@ -387,30 +387,43 @@ internal sealed class EventSender
         {
             _logger.LogWarning(ex, "SignalEngine answered {Status} to a batch of {Count} events, with a body that could not be read", (int)response.StatusCode, batch.Count);
         }
-        Settle(batch);
-        if (answer is null) return;
-        Interlocked.Add(ref _accepted, answer.Accepted);
-        Interlocked.Add(ref _duplicates, answer.Duplicates);
-        if (answer.Rejected is not { Count: > 0 } refused) return;
-        var rejected = new List<RejectedEvent>(refused.Count);
-        foreach (var r in refused)
+        // Count and report before settling: a flush that returns has seen the outcome of its events.
+        try
         {
-            if ((uint)r.Index >= (uint)batch.Count) continue;
-            var e = batch[r.Index];
-            rejected.Add(new RejectedEvent(e.EventId, e.WorkspaceId, e.Name, r.Error ?? "rejected"));
+            if (answer is null) return;
+            Interlocked.Add(ref _accepted, answer.Accepted);
+            Interlocked.Add(ref _duplicates, answer.Duplicates);
+            if (answer.Rejected is not { Count: > 0 } refused) return;
+            var rejected = new List<RejectedEvent>(refused.Count);
+            foreach (var r in refused)
+            {
+                if ((uint)r.Index >= (uint)batch.Count) continue;
+                var e = batch[r.Index];
+                rejected.Add(new RejectedEvent(e.EventId, e.WorkspaceId, e.Name, r.Error ?? "rejected"));
+            }
+            Interlocked.Add(ref _rejected, rejected.Count);
+            _logger.LogWarning("SignalEngine rejected {Count} events, e.g. {EventId}: {Error}", rejected.Count, rejected[0].EventId, rejected[0].Error);
+            _onRejected(rejected);
         }
-        Interlocked.Add(ref _rejected, rejected.Count);
-        _logger.LogWarning("SignalEngine rejected {Count} events, e.g. {EventId}: {Error}", rejected.Count, rejected[0].EventId, rejected[0].Error);
-        _onRejected(rejected);
+        finally
+        {
+            Settle(batch);
+        }
     }
 
     /// <summary>The engine refused the whole batch for a reason a retry would not change (bad key, malformed, too large).</summary>
     private void GiveUp(IReadOnlyList<PendingEvent> batch, string error)
     {
-        Settle(batch);
-        Interlocked.Add(ref _rejected, batch.Count);
-        _logger.LogError("SignalEngine: {Count} events given up: {Error}", batch.Count, error);
-        _onRejected(batch.Select(e => new RejectedEvent(e.EventId, e.WorkspaceId, e.Name, error)).ToList());
+        try
+        {
+            Interlocked.Add(ref _rejected, batch.Count);
+            _logger.LogError("SignalEngine: {Count} events given up: {Error}", batch.Count, error);
+            _onRejected(batch.Select(e => new RejectedEvent(e.EventId, e.WorkspaceId, e.Name, error)).ToList());
+        }
+        finally
+        {
+            Settle(batch);
+        }
     }
 
     private ResiliencePipeline<HttpResponseMessage> BuildPipeline()
