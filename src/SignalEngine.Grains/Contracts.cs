@@ -91,9 +91,16 @@ public interface IWorkspaceGrain : IGrainWithStringKey
 /// feed's event id (<see cref="EventId"/>) names it: the play id, or the play id + ".resolved"/".retracted".
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record PlayChange([property: Id(0)] long Position, [property: Id(1)] Play Play)
+/// <remarks>
+/// A digest (fatigue control) is a change too: <see cref="Digest"/> holds the owner's waiting plays and
+/// <see cref="Play"/> the most severe of them, so subscription filters apply to it like to a play.
+/// </remarks>
+public sealed record PlayChange([property: Id(0)] long Position, [property: Id(1)] Play Play, [property: Id(2)] PlayDigest? Digest = null)
 {
-    public string EventId => EventIdOf(Play);
+    public string EventId => Digest?.Id ?? EventIdOf(Play);
+
+    /// <summary>Pushed to the feed and webhooks: a deliverable play change, or a digest.</summary>
+    public bool Delivered => Digest is not null || Play.Deliverable;
 
     /// <summary>
     /// The id a change is delivered under. Changes that are never delivered (a shadow play, an expansion
@@ -103,13 +110,14 @@ public sealed record PlayChange([property: Id(0)] long Position, [property: Id(1
     {
         { Shadow: true } => play.PlayId + ".shadow." + PlayVocabulary.Name(play.Status),
         { HeldBy: not null } => play.PlayId + ".held",
+        { DigestOn: not null } => play.PlayId + ".digest." + PlayVocabulary.Name(play.Status),
         { Status: PlayStatus.Resolved } => play.PlayId + ".resolved",
         { Status: PlayStatus.Retracted } => play.PlayId + ".retracted",
         _ => play.PlayId,
     };
 
     /// <summary>The feed's event type: play, play_resolved or play_retracted.</summary>
-    public string EventType => Play.Status switch
+    public string EventType => Digest is not null ? "digest" : Play.Status switch
     {
         PlayStatus.Resolved => "play_resolved",
         PlayStatus.Retracted => "play_retracted",
@@ -153,6 +161,9 @@ public interface IPlayLedgerGrain : IGrainWithIntegerKey
 
     /// <summary>A person's action on a play (acknowledge, snooze, resolve); returns the updated play, or null if unknown.</summary>
     Task<Play?> Act(string playId, PlayAction action);
+
+    /// <summary>Sends the digests that are due at <paramref name="now"/> (fatigue control); returns how many.</summary>
+    Task<int> SendDueDigests(DateTimeOffset now);
 
     Task Subscribe(IPlayObserver observer);
 

@@ -26,6 +26,15 @@ public interface IPlayStore
 
     /// <summary>Records a person's action in the play's lifecycle; null when the play is unknown.</summary>
     Task<Play?> ActAsync(string playId, PlayAction action);
+
+    /// <summary>Plays pushed on their own to <paramref name="owner"/> that fired on <paramref name="day"/> (processing time): the budget used.</summary>
+    Task<int> CountPushedAsync(string owner, DateOnly day);
+
+    /// <summary>Plays waiting for digests of <paramref name="day"/> or earlier that were not sent yet.</summary>
+    Task<Play[]> WaitingForDigestAsync(DateOnly day);
+
+    /// <summary>Records and queues a digest once (by its id); null when it was sent already.</summary>
+    Task<PlayChange?> RecordDigestAsync(PlayDigest digest);
 }
 
 /// <summary>
@@ -53,8 +62,8 @@ public sealed class MemoryPlayStore(PlayLedgerOptions options, IWebhookStore web
                 if (_plays.TryGetValue(play.PlayId, out var known))
                 {
                     if (known.Status == play.Status && known.HeldBy == play.HeldBy) continue;
-                    // The same play: keep when it first fired and what people did with it.
-                    stored = play with { FiredAt = known.FiredAt, Lifecycle = known.Lifecycle };
+                    // The same play: keep when it first fired, what people did with it, and its digest.
+                    stored = play with { FiredAt = known.FiredAt, Lifecycle = known.Lifecycle, DigestOn = known.DigestOn };
                 }
                 else
                 {
@@ -73,8 +82,43 @@ public sealed class MemoryPlayStore(PlayLedgerOptions options, IWebhookStore web
                 if (_positionOfEvent.GetValueOrDefault(first.Value.EventId) == first.Value.Position) _positionOfEvent.Remove(first.Value.EventId);
             }
         }
-        await webhooks.EnqueueAsync(changes.Where(c => c.Play.Deliverable).ToList(), clock.GetUtcNow());
+        await webhooks.EnqueueAsync(changes.Where(c => c.Delivered).ToList(), clock.GetUtcNow());
         return changes;
+    }
+
+    private readonly HashSet<string> _sentDigests = new(StringComparer.Ordinal);
+
+    public Task<int> CountPushedAsync(string owner, DateOnly day)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_plays.Values.Count(p => p.Owner.Name == owner && DateOnly.FromDateTime(p.FiredAt.UtcDateTime) == day && !p.Shadow && p.DigestOn is null));
+        }
+    }
+
+    public Task<Play[]> WaitingForDigestAsync(DateOnly day)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_plays.Values
+                .Where(p => p.DigestOn is { } on && on <= day && !_sentDigests.Contains(new PlayDigest(p.Owner.Name!, on, []).Id))
+                .ToArray());
+        }
+    }
+
+    public async Task<PlayChange?> RecordDigestAsync(PlayDigest digest)
+    {
+        PlayChange change;
+        lock (_lock)
+        {
+            if (!_sentDigests.Add(digest.Id)) return null;
+            var lead = digest.Plays.OrderByDescending(p => p.Severity).ThenBy(p => p.FiredAt).First();
+            change = new PlayChange(++_head, lead, digest);
+            _changes.AddLast(change);
+            _positionOfEvent[change.EventId] = change.Position;
+        }
+        await webhooks.EnqueueAsync([change], clock.GetUtcNow());
+        return change;
     }
 
     public Task<Play[]> QueryAsync(PlayQuery query)

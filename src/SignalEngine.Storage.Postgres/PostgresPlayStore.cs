@@ -31,7 +31,8 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
                 select play_id, workspace_id, rule_id, kind, status, shadow, fired_at, now(), 0, play from incoming
                 on conflict (play_id) do update
                     set status = excluded.status, updated_at = now(),
-                        play = jsonb_set(jsonb_set(excluded.play, '{firedAt}', se_plays.play -> 'firedAt'), '{lifecycle}', se_plays.play -> 'lifecycle')
+                        play = jsonb_set(jsonb_set(jsonb_set(excluded.play, '{firedAt}', se_plays.play -> 'firedAt'), '{lifecycle}', se_plays.play -> 'lifecycle'),
+                                         '{digestOn}', coalesce(se_plays.play -> 'digestOn', 'null'::jsonb))
                     where se_plays.status <> excluded.status or (se_plays.play ->> 'heldBy') is distinct from (excluded.play ->> 'heldBy')
                 returning play_id, kind, status, shadow, play),
             changes as (
@@ -44,7 +45,7 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
                 from changes c
                 join stored s using (play_id)
                 join se_webhook_subscriptions w
-                  on w.disabled_reason is null and not s.shadow and (s.play ->> 'heldBy') is null
+                  on w.disabled_reason is null and not s.shadow and (s.play ->> 'heldBy') is null and (s.play ->> 'digestOn') is null
                  and (cardinality(w.kinds) = 0 or s.kind = any (w.kinds))
                  and (cardinality(w.tiers) = 0 or (s.play ->> 'tier')::integer = any (w.tiers))
                  and (cardinality(w.pods) = 0 or s.play ->> 'pod' = any (w.pods))
@@ -103,12 +104,13 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
 
     public async Task<PlayChange[]> ChangesAfterAsync(long position, int max)
     {
-        await using var command = dataSource.CreateCommand("select position, play from se_play_changes where position > $1 order by position limit $2");
+        await using var command = dataSource.CreateCommand("select position, play, digest from se_play_changes where position > $1 order by position limit $2");
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
         var changes = new List<PlayChange>();
         await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) changes.Add(new PlayChange(reader.GetInt64(0), Read(reader.GetString(1))));
+        while (await reader.ReadAsync())
+            changes.Add(new PlayChange(reader.GetInt64(0), Read(reader.GetString(1)), reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<PlayDigest>(reader.GetString(2), Json)));
         return [.. changes];
     }
 
@@ -145,6 +147,62 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
         }
         await transaction.CommitAsync();
         return play;
+    }
+
+    public async Task<int> CountPushedAsync(string owner, DateOnly day)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select count(*) from se_plays
+            where play -> 'owner' ->> 'name' = $1 and fired_at >= $2 and fired_at < $2 + interval '1 day'
+              and not shadow and (play ->> 'digestOn') is null
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) });
+        return (int)(long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task<Play[]> WaitingForDigestAsync(DateOnly day)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select p.play from se_plays p
+            where (p.play ->> 'digestOn') is not null and (p.play ->> 'digestOn')::date <= $1
+              and not exists (select 1 from se_play_digests d
+                              where d.id = 'digest.' || (p.play ->> 'digestOn') || '.' || (p.play -> 'owner' ->> 'name'))
+            """);
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = day });
+        var plays = new List<Play>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) plays.Add(Read(reader.GetString(0)));
+        return [.. plays];
+    }
+
+    public async Task<PlayChange?> RecordDigestAsync(PlayDigest digest)
+    {
+        var lead = digest.Plays.OrderByDescending(p => p.Severity).ThenBy(p => p.FiredAt).First();
+        await using var command = dataSource.CreateCommand("""
+            with sent as (
+                insert into se_play_digests (id) values ($1) on conflict do nothing returning id),
+            change as (
+                insert into se_play_changes (play_id, event_id, play, digest)
+                select $2, $1, $3, $4 from sent
+                returning position, play, digest),
+            deliveries as (
+                insert into se_webhook_deliveries (subscription_id, position, change)
+                select w.id, c.position, jsonb_build_object('position', c.position, 'play', c.play, 'digest', c.digest)
+                from change c
+                join se_webhook_subscriptions w
+                  on w.disabled_reason is null
+                 and (cardinality(w.kinds) = 0 or c.play ->> 'kind' = any (w.kinds))
+                 and (cardinality(w.tiers) = 0 or (c.play ->> 'tier')::integer = any (w.tiers))
+                 and (cardinality(w.pods) = 0 or c.play ->> 'pod' = any (w.pods))
+                 and (cardinality(w.rule_ids) = 0 or c.play ->> 'ruleId' = any (w.rule_ids)))
+            select position from change
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = digest.Id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lead.PlayId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(lead, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(digest, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        return await command.ExecuteScalarAsync() is long position ? new PlayChange(position, lead, digest) : null;
     }
 
     internal static Play Read(string json) => JsonSerializer.Deserialize<Play>(json, Json)!;

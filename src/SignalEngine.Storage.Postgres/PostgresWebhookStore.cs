@@ -93,13 +93,13 @@ public sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebhook
         while (await reader.ReadAsync())
         {
             var change = JsonSerializer.Deserialize<StoredChange>(reader.GetString(2), PostgresPlayStore.Json)!;
-            claimed.Add(new WebhookDelivery(reader.GetInt64(0), reader.GetString(1), new PlayChange(change.Position, change.Play), reader.GetInt32(3),
+            claimed.Add(new WebhookDelivery(reader.GetInt64(0), reader.GetString(1), new PlayChange(change.Position, change.Play, change.Digest), reader.GetInt32(3),
                 new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero), DeliveryStatus.Pending, reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
         return [.. claimed];
     }
 
-    private sealed record StoredChange(long Position, Core.Plays.Play Play);
+    private sealed record StoredChange(long Position, Core.Plays.Play Play, Core.Plays.PlayDigest? Digest);
 
     public async Task CompleteAsync(long deliveryId, DeliveryStatus status, int attempts, DateTimeOffset nextAttemptAt, string? error)
     {
@@ -143,7 +143,7 @@ public sealed class PostgresWebhookStore(NpgsqlDataSource dataSource) : IWebhook
         while (await reader.ReadAsync())
         {
             var change = JsonSerializer.Deserialize<StoredChange>(reader.GetString(1), PostgresPlayStore.Json)!;
-            dead.Add(new WebhookDelivery(reader.GetInt64(0), subscriptionId, new PlayChange(change.Position, change.Play), reader.GetInt32(2),
+            dead.Add(new WebhookDelivery(reader.GetInt64(0), subscriptionId, new PlayChange(change.Position, change.Play, change.Digest), reader.GetInt32(2),
                 new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero), DeliveryStatus.Dead, reader.IsDBNull(4) ? null : reader.GetString(4)));
         }
         return [.. dead];

@@ -91,3 +91,45 @@ public sealed class PostgresDeliveryTests(PostgresFixture fixture)
         Assert.Null(await plays.ActAsync("nope", new PlayAction(PlayAction.Acknowledge, "ari", Now)));
     }
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresDigestTests(PostgresFixture fixture)
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+
+    private static Play Play(string id, DateOnly? digestOn = null, Severity severity = Severity.Medium) => new()
+    {
+        PlayId = id, WorkspaceId = "ws-" + id, RuleId = "expansion.usage_limit", EpisodeStart = new DateOnly(2026, 11, 23), Kind = PlayKind.Expansion,
+        Severity = severity, Title = "t", FiredAt = Now, EventTime = Now, Owner = new PlayOwner(OwnerRole.AccountManager, "Ari"), Tier = 1,
+        Evidence = new Evidence("m", 1, null, null, 1, "7d", ">="), Health = new HealthAtFiring(70, "green"), DigestOn = digestOn,
+    };
+
+    [Fact]
+    public async Task Digested_plays_are_counted_apart_and_their_digest_is_sent_once_to_subscribers()
+    {
+        await using var dataSource = await fixture.NewDatabaseAsync();
+        var plays = new PostgresPlayStore(dataSource);
+        var webhooks = new PostgresWebhookStore(dataSource);
+        var subscription = await webhooks.CreateAsync("http://127.0.0.1:1/a", WebhookFilter.All, WebhookSignature.NewSecret(), Now);
+        var day = new DateOnly(2026, 11, 23);
+        await plays.RecordAsync([Play("p1"), Play("p2"), Play("p3", day), Play("p4", day, Severity.Low)]);
+        // A status change from the engine keeps the play in its digest.
+        await plays.RecordAsync([Play("p3") with { Status = PlayStatus.Resolved }]);
+
+        Assert.Equal(2, await plays.CountPushedAsync("Ari", day));
+        Assert.Equal((2, 0), await webhooks.CountsAsync(subscription.Id)); // p1, p2 on their own; p3 and p4 wait
+        var waiting = await plays.WaitingForDigestAsync(day);
+        Assert.Equal(["p3", "p4"], waiting.Select(p => p.PlayId).Order());
+
+        var digest = new PlayDigest("Ari", day, waiting);
+        var change = await plays.RecordDigestAsync(digest);
+        Assert.NotNull(change);
+        Assert.Equal(digest.Id, change!.EventId);
+        Assert.Null(await plays.RecordDigestAsync(digest)); // once
+        Assert.Empty(await plays.WaitingForDigestAsync(day));
+        Assert.Equal((3, 0), await webhooks.CountsAsync(subscription.Id));
+        var fromFeed = (await plays.ChangesAfterAsync(change.Position - 1, 10)).Single();
+        Assert.Equal(digest, fromFeed.Digest);
+        Assert.Equal("digest", fromFeed.EventType);
+    }
+}

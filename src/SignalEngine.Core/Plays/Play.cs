@@ -72,8 +72,14 @@ public sealed record Play
     /// </summary>
     public string? HeldBy { get; init; }
 
-    /// <summary>Delivered to subscribers (feed, webhooks): neither a shadow play nor held.</summary>
-    public bool Deliverable => !Shadow && HeldBy is null;
+    /// <summary>
+    /// Set when the owner's daily budget was spent (fatigue control): the play is recorded, not pushed on
+    /// its own, and goes out in the owner's digest of that day.
+    /// </summary>
+    public DateOnly? DigestOn { get; init; }
+
+    /// <summary>Delivered to subscribers on its own (feed, webhooks): not a shadow play, not held, not in a digest.</summary>
+    public bool Deliverable => !Shadow && HeldBy is null && DigestOn is null;
 
     /// <summary>What people did with the play (acknowledged, snoozed, resolved with an outcome), kept by the play store.</summary>
     public PlayLifecycle Lifecycle { get; init; } = PlayLifecycle.Initial;

@@ -46,12 +46,13 @@ public static class CatalogueLoader
         }
 
         var top = new Fields(context, root, "", null);
-        top.Allow("version", "conventions", "health", "routing", "rules");
+        top.Allow("version", "conventions", "health", "routing", "fatigue", "rules");
         var version = top.Integer("version", required: true);
         if (version is not null and not 1) context.Error(root, null, "version", $"{version} is not supported (expected 1)");
         var conventions = ReadConventions(context, top.Mapping("conventions"));
         var health = ReadHealth(context, top.Mapping("health"));
         var routing = ReadRouting(context, top.Mapping("routing"));
+        var fatigue = ReadFatigue(context, top.Mapping("fatigue"));
         var rules = new List<RuleDefinition>();
         if (top.Node("rules") is YamlSequenceNode sequence)
         {
@@ -79,7 +80,7 @@ public static class CatalogueLoader
         foreach (var rule in rules.Where(r => r.Condition.LookbackDays > RuleCatalogue.LookbackLimitDays))
             context.Errors.Add($"{source}: rule '{rule.Id}': condition: reads {rule.Condition.LookbackDays} days back; at most {RuleCatalogue.LookbackLimitDays} are kept for re-evaluation");
         if (context.Errors.Count > 0) throw new CatalogueException(context.Errors);
-        return (new RuleCatalogue(rules, conventions) { Routing = routing }, health);
+        return (new RuleCatalogue(rules, conventions) { Routing = routing, Fatigue = fatigue }, health);
     }
 
     private static EventConventions ReadConventions(Context context, YamlMappingNode? node)
@@ -125,6 +126,25 @@ public static class CatalogueLoader
             DigitalTiers = f.Node("digitalTiers") is null ? defaults.DigitalTiers : f.Integers("digitalTiers", 1, 3).ToHashSet(),
             DigitalChannel = f.Text("digitalChannel") ?? defaults.DigitalChannel,
             RoleByKind = roles,
+        };
+    }
+
+    private static FatiguePolicy ReadFatigue(Context context, YamlMappingNode? node)
+    {
+        if (node is null) return FatiguePolicy.Off;
+        var f = new Fields(context, node, "fatigue.", null);
+        f.Allow("maxPlaysPerOwnerPerDay", "alwaysDeliver", "digestHourUtc");
+        var always = new HashSet<Severity>();
+        foreach (var name in f.Texts("alwaysDeliver"))
+        {
+            if (name is "low" or "medium" or "high" or "critical") always.Add(Enum.Parse<Severity>(name, ignoreCase: true));
+            else context.Error(f.Node("alwaysDeliver")!, null, "fatigue.alwaysDeliver", $"'{name}' is not one of low, medium, high, critical");
+        }
+        return new FatiguePolicy
+        {
+            MaxPlaysPerOwnerPerDay = f.Integer("maxPlaysPerOwnerPerDay", min: 0, max: 10_000) ?? 0,
+            AlwaysDeliver = f.Node("alwaysDeliver") is null ? FatiguePolicy.Off.AlwaysDeliver : always,
+            DigestHourUtc = f.Integer("digestHourUtc", min: 0, max: 23) ?? 17,
         };
     }
 

@@ -46,6 +46,9 @@ public sealed record RuleCatalogue(IReadOnlyList<RuleDefinition> Rules, EventCon
             .Append(Conventions.EscalationEvent)
             .ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>Per-person daily budget of pushed plays and the digest for the rest.</summary>
+    public Plays.FatiguePolicy Fatigue { get; init; } = Plays.FatiguePolicy.Off;
+
     /// <summary>Who owns plays, by tier and kind.</summary>
     public Plays.RoutingPolicy Routing { get; init; } = Plays.RoutingPolicy.Default;
 

@@ -297,6 +297,7 @@ public sealed partial class Workspace
         WriteInstant(w, p.ResolvedEventTime);
         w.Write(p.Shadow);
         WriteText(w, p.HeldBy);
+        w.Write(p.DigestOn?.DayNumber ?? -1);
     }
 
     private static Play ReadPlay(BinaryReader r)
@@ -323,7 +324,7 @@ public sealed partial class Workspace
             PlayId = playId, WorkspaceId = workspaceId, RuleId = ruleId, Subject = subject, EpisodeStart = episodeStart, Kind = kind,
             Severity = severity, Title = title, FiredAt = firedAt, EventTime = eventTime, Owner = owner, Tier = tier == 0 ? null : tier,
             Pod = pod, Segment = segment, Evidence = evidence, Health = health,
-            Status = (PlayStatus)r.ReadByte(), ResolvedAt = ReadInstant(r), ResolvedEventTime = ReadInstant(r), Shadow = r.ReadBoolean(), HeldBy = ReadText(r),
+            Status = (PlayStatus)r.ReadByte(), ResolvedAt = ReadInstant(r), ResolvedEventTime = ReadInstant(r), Shadow = r.ReadBoolean(), HeldBy = ReadText(r), DigestOn = r.ReadInt32() is var digest and >= 0 ? DateOnly.FromDayNumber(digest) : null,
         };
     }
 }

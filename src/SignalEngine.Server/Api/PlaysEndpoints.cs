@@ -73,7 +73,7 @@ public static class PlaysEndpoints
                 var missed = await ledger.ChangesAfter(position, 500);
                 if (missed.Length == 0) break;
                 var frames = new StringBuilder();
-                foreach (var change in missed.Where(c => c.Play.Deliverable && query.Matches(c.Play))) frames.Append(Frame(change));
+                foreach (var change in missed.Where(c => c.Delivered && query.Matches(c.Play))) frames.Append(Frame(change));
                 await WriteAsync(response, frames.ToString(), aborted);
                 position = missed[^1].Position;
             }
@@ -118,7 +118,8 @@ public static class PlaysEndpoints
         }
     }
 
-    private static string Frame(PlayChange change) => Frame(change.EventType, change.EventId, JsonSerializer.Serialize(change.Play, ApiJson.Options));
+    private static string Frame(PlayChange change) => Frame(change.EventType, change.EventId,
+        change.Digest is { } digest ? JsonSerializer.Serialize(digest, ApiJson.Options) : JsonSerializer.Serialize(change.Play, ApiJson.Options));
 
     /// <summary><c>GET /v1/plays/{playId}</c>: one play with its lifecycle history.</summary>
     public static async Task<IResult> Get(string playId, IGrainFactory grains) =>

@@ -55,7 +55,9 @@ public sealed class WebhookDispatcher(
         var subscription = await store.GetAsync(delivery.SubscriptionId);
         if (subscription is null) return;
         var now = clock.GetUtcNow();
-        var body = JsonSerializer.Serialize(new { type = delivery.Change.EventType, position = delivery.Change.Position, play = delivery.Change.Play }, ApiJson.Options);
+        var body = delivery.Change.Digest is { } digest
+            ? JsonSerializer.Serialize(new { type = delivery.Change.EventType, position = delivery.Change.Position, digest }, ApiJson.Options)
+            : JsonSerializer.Serialize(new { type = delivery.Change.EventType, position = delivery.Change.Position, play = delivery.Change.Play }, ApiJson.Options);
         var timestamp = now.ToUnixTimeSeconds();
         var messageId = delivery.Change.EventId;
         string? error;

@@ -79,7 +79,7 @@ public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> log
         foreach (var change in changes)
         {
             Interlocked.Exchange(ref _position, Math.Max(Interlocked.Read(ref _position), change.Position));
-            if (!change.Play.Deliverable) continue;
+            if (!change.Delivered) continue;
             foreach (var (id, client) in _clients)
             {
                 if (!client.Filter(change.Play)) continue;

@@ -19,6 +19,8 @@ public sealed class EngineTimeKeeper(IGrainFactory grains, IngestPipeline pipeli
         {
             try
             {
+                // Digests follow the processing clock: they are for people, at a time of their day.
+                await grains.GetGrain<IPlayLedgerGrain>(0).SendDueDigests(clock.GetUtcNow());
                 if (await engineClock.Advance(pipeline.NewestEventTime) is { } engineTime)
                 {
                     var woken = await wheel.Advance(engineTime);

@@ -73,3 +73,41 @@ public sealed class InhibitionAndRoutingTests
         Assert.Contains(error.Errors, e => e.StartsWith("bad.yaml:", StringComparison.Ordinal) && e.Contains("routing.byKind.expansion: 'sales' is not one of csm, account_manager, digital"));
     }
 }
+
+public sealed class FatiguePolicyTests
+{
+    private static Play Play(Severity severity, OwnerRole role = OwnerRole.Csm, string? name = "Dana") => new()
+    {
+        PlayId = "p", WorkspaceId = "w", RuleId = "r", EpisodeStart = new DateOnly(2026, 11, 23), Kind = PlayKind.ChurnRisk, Severity = severity,
+        Title = "t", FiredAt = DateTimeOffset.UnixEpoch, EventTime = DateTimeOffset.UnixEpoch, Owner = new PlayOwner(role, name),
+        Evidence = new Evidence("m", 1, null, null, 1, "7d", ">="), Health = new HealthAtFiring(null, "unknown"),
+    };
+
+    [Fact]
+    public void Over_budget_plays_go_to_the_digest_unless_severe_or_digital()
+    {
+        var policy = new FatiguePolicy { MaxPlaysPerOwnerPerDay = 3 };
+        Assert.False(policy.SendsToDigest(Play(Severity.Medium), deliveredToday: 2));
+        Assert.True(policy.SendsToDigest(Play(Severity.Medium), deliveredToday: 3));
+        Assert.False(policy.SendsToDigest(Play(Severity.High), deliveredToday: 30));
+        Assert.False(policy.SendsToDigest(Play(Severity.Low, OwnerRole.Digital, "digital"), deliveredToday: 30));
+        Assert.False(FatiguePolicy.Off.SendsToDigest(Play(Severity.Low), deliveredToday: 1_000));
+    }
+
+    [Fact]
+    public void The_catalogue_sets_the_policy_and_names_bad_fields()
+    {
+        var yaml = CatalogueLoader.DefaultText()
+            .Replace("  maxPlaysPerOwnerPerDay: 0 ", "  maxPlaysPerOwnerPerDay: 25 ", StringComparison.Ordinal)
+            .Replace("  alwaysDeliver: [high, critical]", "  alwaysDeliver: [critical]", StringComparison.Ordinal);
+        var (catalogue, _) = CatalogueLoader.Load(yaml, "f.yaml");
+        Assert.Equal(25, catalogue.Fatigue.MaxPlaysPerOwnerPerDay);
+        Assert.Equal(new HashSet<Severity> { Severity.Critical }, catalogue.Fatigue.AlwaysDeliver);
+        Assert.Equal(17, catalogue.Fatigue.DigestHourUtc);
+        Assert.Equal(0, RuleCatalogue.Default.Fatigue.MaxPlaysPerOwnerPerDay);
+
+        var bad = CatalogueLoader.DefaultText().Replace("  digestHourUtc: 17 ", "  digestHourUtc: 25 ", StringComparison.Ordinal);
+        var error = Assert.Throws<CatalogueException>(() => CatalogueLoader.Load(bad, "bad.yaml"));
+        Assert.Contains(error.Errors, e => e.Contains("fatigue.digestHourUtc: 25 is out of range (0 to 23)"));
+    }
+}
