@@ -29,6 +29,9 @@ public sealed class LoadOptions
     public bool Verify { get; set; }
     public string? ScenarioPath { get; set; }
 
+    /// <summary>Events to bulk-load for the SQL baseline instead of a run against an engine; null for a normal run.</summary>
+    public long? SqlBaselineEvents { get; set; }
+
     /// <summary>limit.reached injections (one per workspace); null means one for every workspace.</summary>
     public int? Crossings { get; set; }
     public TimeSpan PlayTimeout { get; set; } = TimeSpan.FromSeconds(15);
@@ -41,7 +44,7 @@ public sealed class LoadOptions
         var errors = new List<string>();
         if (SelfHost is not null && TargetsGiven) errors.Add("--target and --self-host exclude each other: --self-host starts its own engine and targets it");
         if (SelfHost is not null && ApiKey is { Length: < 16 }) errors.Add("API key (--api-key or SIGNALENGINE_API_KEY): the engine needs at least 16 characters");
-        if (SelfHost is null && string.IsNullOrEmpty(ApiKey)) errors.Add("no API key: pass --api-key KEY or set SIGNALENGINE_API_KEY (or use --self-host memory)");
+        if (SelfHost is null && SqlBaselineEvents is null && string.IsNullOrEmpty(ApiKey)) errors.Add("no API key: pass --api-key KEY or set SIGNALENGINE_API_KEY (or use --self-host memory)");
         if (Crossings > Workspaces) errors.Add($"--crossings: {Crossings} is more than --workspaces {Workspaces} (at most one per workspace)");
         if (errors.Count > 0) throw new OptionsException(string.Join("\n", errors));
     }
@@ -115,6 +118,8 @@ public static partial class LoadOptionsParser
             (o, v) => o.SelfHost = v.ToLowerInvariant() is "memory" or "postgres"
                 ? v.ToLowerInvariant()
                 : throw new OptionsException($"--self-host: '{v}' is not 'memory' or 'postgres'")),
+        new("sql-baseline", "N", "Instead of a run: bulk-load N events of the same workload into a throwaway PostgreSQL with COPY and compute the two churn rules by SQL (what a scheduled job does); reports load rate, query times and the best freshness.",
+            (o, v) => o.SqlBaselineEvents = Integer("sql-baseline", v, 1000, int.MaxValue)),
         new("verify", null, "After the run, check each workspace's eventsApplied (at most 2000, sampled) against the events acknowledged for it.",
             (o, v) => o.Verify = Flag("verify", v)),
         new("scenario", "PATH", "JSON or YAML file with the same option names (e.g. 'workspaces: 2000'); command-line options override it.",

@@ -20,6 +20,21 @@ if (options.ShowHelp)
 }
 
 using var interrupt = new CancellationTokenSource();
+if (options.SqlBaselineEvents is { } baselineEvents)
+{
+    try
+    {
+        var workload = new Workload(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), options.Workspaces, options.UsersPerWorkspace, options.Seed);
+        SqlBaseline.Print(await SqlBaseline.RunAsync(workload, baselineEvents, options.Seed, line => Console.Out.WriteLine(line), interrupt.Token), options.JsonPath, line => Console.Out.WriteLine(line));
+        return 0;
+    }
+    catch (InvalidOperationException ex)
+    {
+        Console.Error.WriteLine($"signalengine-load: --sql-baseline: {ex.Message}");
+        return 1;
+    }
+}
+
 Console.CancelKeyPress += (_, e) =>
 {
     if (interrupt.IsCancellationRequested) return;
