@@ -29,6 +29,8 @@ public sealed class LoadOptions
     public bool Verify { get; set; }
     public string? ScenarioPath { get; set; }
 
+    public string? PlotPath { get; set; }
+
     /// <summary>Events to bulk-load for the SQL baseline instead of a run against an engine; null for a normal run.</summary>
     public long? SqlBaselineEvents { get; set; }
 
@@ -114,6 +116,7 @@ public static partial class LoadOptionsParser
             (o, v) => o.Crossings = Integer("crossings", v, 0, 1_000_000)),
         new("play-timeout", "TIME", "How long to wait after sending for plays still missing. Default 15s.", (o, v) => o.PlayTimeout = Time("play-timeout", v, allowZero: true)),
         new("json", "PATH", "Also write a machine-readable report to PATH.", (o, v) => o.JsonPath = v),
+        new("plot", "PATH", "Also draw throughput and latency over the run as a PNG chart at PATH.", (o, v) => o.PlotPath = v),
         new("self-host", "memory|postgres", "Start the engine of this repository (dotnet run -c Release) on free loopback ports, run against it, then stop it. 'postgres' also starts a throwaway PostgreSQL (Debian's postgresql package) and migrates it: durable mode.",
             (o, v) => o.SelfHost = v.ToLowerInvariant() is "memory" or "postgres"
                 ? v.ToLowerInvariant()

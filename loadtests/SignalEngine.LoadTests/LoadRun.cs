@@ -17,6 +17,10 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, s
 
     private long _measureStart;
     private long _lastProgress;
+    private readonly List<ProgressSample> _series = [];
+
+    /// <summary>The progress lines as numbers (one per report, about every second), for <c>--plot</c>.</summary>
+    public IReadOnlyList<ProgressSample> Series => _series;
     private long _lastAccepted;
 
     public async Task<LoadReport> ExecuteAsync(CancellationToken interrupt)
@@ -178,6 +182,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, s
         var errors = Volatile.Read(ref stats.Warmup.Errors) + Volatile.Read(ref stats.Measured.Errors);
         var throttled = Volatile.Read(ref stats.Warmup.Throttled) + Volatile.Read(ref stats.Measured.Throttled);
         var elapsed = (now - start) / (double)Stopwatch.Frequency;
+        _series.Add(new ProgressSample(elapsed, phase, rate, ackP99, playP99));
         say(string.Create(CultureInfo.InvariantCulture,
             $"[{elapsed,6:0.0}s] {phase,-7} {rate,10:N0} ev/s | ack p99 {Ms(ackP99)} | play p99 {Ms(playP99)} | " +
             $"plays {Volatile.Read(ref plays.Received):N0}/{Volatile.Read(ref plays.Expected):N0} | errors {errors:N0} | 429/503 {throttled:N0}"));

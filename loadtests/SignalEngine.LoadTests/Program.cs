@@ -80,8 +80,14 @@ try
     var running = engine;
     string? EngineProblem() => running is { HasExited: true } ? $"the engine exited during the run; see {running.LogPath}" : null;
 
-    var report = await new LoadRun(options, targets, apiKey, runId, EngineProblem, Say).ExecuteAsync(interrupt.Token);
+    var run = new LoadRun(options, targets, apiKey, runId, EngineProblem, Say);
+    var report = await run.ExecuteAsync(interrupt.Token);
     report.Print(console);
+    if (options.PlotPath is { } plotPath)
+    {
+        RunChart.Save(run.Series, plotPath, $"SignalEngine load run {runId}");
+        Say($"chart written to {plotPath}");
+    }
     if (options.JsonPath is { } path)
     {
         report.WriteJson(path);
