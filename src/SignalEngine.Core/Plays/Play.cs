@@ -124,14 +124,4 @@ public static class PlayVocabulary
     public static string Name(Severity severity) => severity.ToString().ToLowerInvariant();
 
     public static string Name(PlayStatus status) => status.ToString().ToLowerInvariant();
-
-    public static bool TryParseStatus(string text, out PlayStatus status)
-    {
-        foreach (var candidate in Enum.GetValues<PlayStatus>())
-        {
-            if (Name(candidate) == text) { status = candidate; return true; }
-        }
-        status = default;
-        return false;
-    }
 }

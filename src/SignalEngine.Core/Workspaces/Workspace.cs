@@ -245,7 +245,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
         if (!_evaluationStarted)
         {
             _evaluationStarted = true;
-            _anchorDay = Math.Min(_dataDays.IsEmpty ? endDay : FirstDataDay(), endDay) - 1;
+            _anchorDay = Math.Min(_dataDays.FirstActiveDay ?? endDay, endDay) - 1;
             _evaluatedThrough = _anchorDay;
             // Nothing is committed yet, so nothing can be "late": a profile set before the first event or
             // clock tick must not drag the first evaluation back to days the workspace was never seen on.
@@ -275,13 +275,6 @@ public sealed partial class Workspace : IWorkspaceBaselines
         var provisional = new Dictionary<string, RuleState>(_committed, StringComparer.Ordinal);
         EvaluateDay(provisional, new EvaluationPoint(endDay, now, IsComplete: false, HasData: _dataDays.IsSet(endDay)), run);
         return Publish(run, provisional, processingTime);
-    }
-
-    private int FirstDataDay()
-    {
-        for (var day = _dataDays.HeadDay - ActivityBitmap.Span + 1; day <= _dataDays.HeadDay; day++)
-            if (_dataDays.IsSet(day)) return day;
-        return _dataDays.HeadDay;
     }
 
     /// <summary>Keeps the anchor inside the kept history by re-running the days it skips (no publication).</summary>
@@ -556,13 +549,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     public bool HasDataOn(int day) => _dataDays.IsSet(day);
 
-    public int? LastUserActivityOnOrBefore(int day)
-    {
-        if (_userDays.IsEmpty) return null;
-        for (var d = Math.Min(day, _userDays.HeadDay); d > _userDays.HeadDay - ActivityBitmap.Span; d--)
-            if (_userDays.IsSet(d)) return d;
-        return null;
-    }
+    public int? LastUserActivityOnOrBefore(int day) => _userDays.LastActiveOnOrBefore(day);
 
     public int DistinctActiveUsers(DayWindow window)
     {
