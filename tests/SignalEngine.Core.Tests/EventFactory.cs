@@ -12,6 +12,15 @@ internal sealed class EventFactory(string workspaceId = EventFactory.DefaultWork
 
     private int _next;
 
+    /// <summary>Noon of day <paramref name="d"/>, counted from <see cref="T0"/>.</summary>
+    public static DateTimeOffset Day(int d) => T0.AddDays(d);
+
+    /// <summary>00:00 UTC of day <paramref name="d"/>: the moment day d − 1 is complete.</summary>
+    public static DateTimeOffset Midnight(int d) => EventDay.Start(DayNumber(d));
+
+    /// <summary>The UTC day number of day <paramref name="d"/>.</summary>
+    public static int DayNumber(int d) => EventDay.Of(T0) + d;
+
     public string WorkspaceId => workspaceId;
 
     public UsageEvent Event(string name, string? userId, DateTimeOffset at, IReadOnlyDictionary<string, PropertyValue>? properties = null) =>

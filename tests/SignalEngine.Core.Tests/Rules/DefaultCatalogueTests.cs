@@ -2,6 +2,7 @@ using SignalEngine.Core.Events;
 using SignalEngine.Core.Plays;
 using SignalEngine.Core.Rules;
 using SignalEngine.Core.Workspaces;
+using static SignalEngine.Core.Tests.DefaultRuleIds;
 using static SignalEngine.Core.Tests.EventFactory;
 using static SignalEngine.Core.Tests.WorkspaceFactory;
 
@@ -15,30 +16,11 @@ namespace SignalEngine.Core.Tests.Rules;
 /// </summary>
 public class DefaultCatalogueTests
 {
-    private const string ActiveUsersDrop = "churn.active_users_drop";
-    private const string CoreUsageDecline = "churn.core_usage_decline";
-    private const string Silence = "churn.silence";
-    private const string UsageAnomaly = "churn.usage_anomaly";
-    private const string SponsorChange = "risk.sponsor_change";
-    private const string SupportEscalation = "risk.support_escalation";
-    private const string ActivationMissed = "onboarding.activation_missed";
-    private const string SeatPressure = "expansion.seat_pressure";
-    private const string ModuleAdoption = "expansion.module_adoption";
-    private const string UsageLimit = "expansion.usage_limit";
-    private const string BelowPeers = "adoption.below_peers";
 
     private readonly EventFactory _events = new();
     private int _minute;
 
     private DateTimeOffset Processing() => T0.AddHours(1).AddMinutes(++_minute);
-
-    /// <summary>Noon of day <paramref name="d"/>.</summary>
-    private static DateTimeOffset Day(int d) => T0.AddDays(d);
-
-    /// <summary>00:00 UTC of day <paramref name="d"/>: the moment day d − 1 is complete.</summary>
-    private static DateTimeOffset Midnight(int d) => EventDay.Start(DayNumber(d));
-
-    private static int DayNumber(int d) => DayOf(T0) + d;
 
     private static Workspace New(WorkspaceProfile? profile = null) => WithProfile(profile ?? Profile());
 

@@ -3,6 +3,7 @@ using SignalEngine.Core.Events;
 using SignalEngine.Core.Plays;
 using SignalEngine.Core.Rules;
 using SignalEngine.Core.Workspaces;
+using static SignalEngine.Core.Tests.DefaultRuleIds;
 using static SignalEngine.Core.Tests.EventFactory;
 using static SignalEngine.Core.Tests.WorkspaceFactory;
 
@@ -15,23 +16,11 @@ namespace SignalEngine.Core.Tests.Workspaces;
 /// </summary>
 public class WorkspaceEvaluationTests
 {
-    private const string ActiveUsersDrop = "churn.active_users_drop";
-    private const string CoreUsageDecline = "churn.core_usage_decline";
-    private const string Silence = "churn.silence";
-    private const string UsageAnomaly = "churn.usage_anomaly";
-    private const string SupportEscalation = "risk.support_escalation";
-    private const string BelowPeers = "adoption.below_peers";
 
     private readonly EventFactory _events = new();
     private int _minute;
 
     private DateTimeOffset Processing() => T0.AddHours(1).AddMinutes(++_minute);
-
-    private static DateTimeOffset Day(int d) => T0.AddDays(d);
-
-    private static DateTimeOffset Midnight(int d) => EventDay.Start(DayNumber(d));
-
-    private static int DayNumber(int d) => DayOf(T0) + d;
 
     // ---- gaps ---------------------------------------------------------------------------------------------------------
 
