@@ -25,15 +25,33 @@ public static class StorageNames
 
 /// <summary>
 /// A batch of validated events of one workspace, handed on without copying (never mutated after creation).
-/// <see cref="LogSeq"/> is its position in the durable log (null in memory mode): a workspace grain
-/// applies each position once, which is what makes redelivery after a crash harmless.
+/// <see cref="LogSeq"/> is the newest event-log position in it: a workspace grain applies each position
+/// once, which is what makes redelivery after a crash harmless. A delivered batch may merge several
+/// positions of the same workspace (<see cref="Segments"/>: where each position's events start), so one
+/// delivery carries everything the workspace received since the last one.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed class EventBatch(UsageEvent[] events, long? logSeq = null)
+public sealed class EventBatch(UsageEvent[] events, long? logSeq = null, LogSegment[]? segments = null)
 {
     [Id(0)] public UsageEvent[] Events { get; } = events;
     [Id(1)] public long? LogSeq { get; } = logSeq;
+    [Id(2)] public LogSegment[]? Segments { get; } = segments;
+
+    /// <summary>The events at positions after <paramref name="appliedSeq"/> (all of them when the batch has no position).</summary>
+    public ArraySegment<UsageEvent> EventsAfter(long appliedSeq)
+    {
+        if (LogSeq is not { } newest) return Events;
+        if (newest <= appliedSeq) return ArraySegment<UsageEvent>.Empty;
+        if (Segments is null) return Events;
+        foreach (var segment in Segments)
+            if (segment.Seq > appliedSeq) return new ArraySegment<UsageEvent>(Events, segment.Start, Events.Length - segment.Start);
+        return ArraySegment<UsageEvent>.Empty;
+    }
 }
+
+/// <summary>One log position inside a merged <see cref="EventBatch"/>: its events start at index <see cref="Start"/>.</summary>
+[GenerateSerializer, Immutable]
+public readonly record struct LogSegment([property: Id(0)] long Seq, [property: Id(1)] int Start);
 
 /// <summary>The partition's answer to an ingest call: which of the events it had already received.</summary>
 [GenerateSerializer, Immutable]

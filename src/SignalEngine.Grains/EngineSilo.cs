@@ -19,22 +19,34 @@ public static class EngineSilo
     public const string Clock = "signalengine.clock";
 
     /// <summary>
-    /// Embedded (memory) mode: memory streams and memory grain storage. Services already registered
-    /// (clock, catalogue, options) are kept, so the host or a test can choose them.
+    /// Embedded (memory) mode: the event log in memory (one grain per partition), delivered by the same
+    /// stream provider as durable mode, and memory grain storage. Services already registered (clock,
+    /// catalogue, options) are kept, so the host or a test can choose them.
     /// </summary>
-    public static ISiloBuilder AddSignalEngineMemoryMode(this ISiloBuilder silo)
+    public static ISiloBuilder AddSignalEngineMemoryMode(this ISiloBuilder silo, int partitions = 16)
     {
-        AddSignalEngineGrainServices(silo.Services);
+        var services = silo.Services;
+        // Delivered positions are dropped at once: memory mode keeps nothing to recover from.
+        services.TryAddSingleton(new EventLogStreamOptions { Partitions = partitions, CursorWriteInterval = TimeSpan.Zero });
+        services.TryAddSingleton(new MemoryLogOptions());
+        services.TryAddSingleton<MemoryEventLog>();
+        services.TryAddSingleton<IEventLog>(sp => sp.GetRequiredService<MemoryEventLog>());
+        services.TryAddSingleton<IEventLogReader>(sp => sp.GetRequiredService<MemoryEventLog>());
+        AddSignalEngineGrainServices(services);
         silo.AddMemoryGrainStorage(StorageNames.Workspaces);
-        silo.AddMemoryStreams(StreamNames.EventsProvider, streams =>
+        // Poll the log often: event-to-play latency is the product.
+        silo.AddSignalEngineEventStreams(TimeSpan.FromMilliseconds(10));
+        return silo;
+    }
+
+    /// <summary>The stream provider that delivers the event log (whichever <see cref="IEventLogReader"/> is registered) to the workspace grains.</summary>
+    public static ISiloBuilder AddSignalEngineEventStreams(this ISiloBuilder silo, TimeSpan pollPeriod) =>
+        silo.AddPersistentStreams(StreamNames.EventsProvider, EventLogQueueAdapterFactory.Create, streams =>
         {
             // Implicit subscriptions only: no pub-sub grain traffic per workspace stream.
             streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
-            // Poll the in-memory queues often: event-to-play latency is the product.
-            streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
+            streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = pollPeriod));
         });
-        return silo;
-    }
 
     /// <summary>The services every mode needs; what is already registered (clock, catalogue, log, store) is kept.</summary>
     public static void AddSignalEngineGrainServices(IServiceCollection services)
@@ -47,7 +59,6 @@ public static class EngineSilo
         services.TryAddSingleton(new DeduplicationOptions());
         services.TryAddSingleton(new WorkspaceGrainOptions());
         services.TryAddSingleton(new PlayLedgerOptions());
-        services.TryAddSingleton<IEventLog, MemoryStreamEventLog>();
         services.TryAddSingleton<IPlayStore, MemoryPlayStore>();
         services.TryAddSingleton<IWebhookStore, MemoryWebhookStore>();
         services.TryAddSingleton(new WebhookOptions());

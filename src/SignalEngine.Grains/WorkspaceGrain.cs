@@ -96,13 +96,11 @@ public sealed class WorkspaceGrain(
 
     public async Task OnNextAsync(EventBatch item, StreamSequenceToken? token = null)
     {
-        if (item.LogSeq is { } position)
-        {
-            // Exactly once: a position at or before the applied one was applied already (redelivery after a crash).
-            if (position <= state.State.AppliedLogSeq) return;
-            state.State.AppliedLogSeq = position;
-        }
-        await AfterChangeAsync(_workspace.Apply(item.Events, clock.GetUtcNow()));
+        // Exactly once: positions at or before the applied one were applied already (redelivery after a crash).
+        var events = item.EventsAfter(state.State.AppliedLogSeq);
+        if (events.Count == 0) return;
+        if (item.LogSeq is { } position) state.State.AppliedLogSeq = position;
+        await AfterChangeAsync(_workspace.Apply(events, clock.GetUtcNow()));
     }
 
     public Task OnCompletedAsync() => Task.CompletedTask;

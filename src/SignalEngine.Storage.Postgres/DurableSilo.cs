@@ -46,8 +46,11 @@ public static class DurableSilo
         var services = silo.Services;
         services.AddSingleton(options);
         services.AddSingleton(_ => NpgsqlDataSource.Create(options.ConnectionString));
-        services.AddSingleton(new EventLogStreamOptions());
-        services.AddSingleton<IEventLog, PostgresEventLog>();
+        services.AddSingleton(new EventLogStreamOptions { Partitions = options.Partitions, PositionsPerRead = 256 });
+        services.AddSingleton(new EventLogRetentionOptions());
+        services.AddSingleton<PostgresEventLog>();
+        services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<PostgresEventLog>());
+        services.AddSingleton<IEventLogReader>(sp => sp.GetRequiredService<PostgresEventLog>());
         services.AddSingleton<IPlayStore, PostgresPlayStore>();
         services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
         EngineSilo.AddSignalEngineGrainServices(services);
@@ -59,12 +62,8 @@ public static class DurableSilo
             // Orleans' binary serializer, not the default JSON: compact, and the state already carries a binary snapshot.
             storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
         }));
-        silo.AddPersistentStreams(StreamNames.EventsProvider, EventLogQueueAdapterFactory.Create, streams =>
-        {
-            streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
-            // Poll the log every 50 ms: event-to-play latency in durable mode is a commit plus at most one poll.
-            streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(50)));
-        });
+        // Poll the log every 50 ms: event-to-play latency in durable mode is a commit plus at most one poll.
+        silo.AddSignalEngineEventStreams(TimeSpan.FromMilliseconds(50));
         return silo;
     }
 }

@@ -1,4 +1,6 @@
-using System.Runtime.CompilerServices;
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 using SignalEngine.Core.Events;
@@ -10,10 +12,17 @@ namespace SignalEngine.Storage.Postgres;
 /// The durable event log: table <c>se_event_log</c>, one row per (partition, position, workspace), many
 /// events per row. An append is one transaction: the partition's head position is advanced under a row
 /// lock (so positions are dense and commit in order) and one row per workspace is inserted with
-/// <c>unnest</c>. The HTTP 202 is sent only after this commit.
+/// <c>unnest</c>. The HTTP 202 is sent only after this commit. The read side records each partition's
+/// delivered position in <c>se_event_log_cursor</c> and trims delivered rows older than the retention.
 /// </summary>
-public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
+public sealed class PostgresEventLog(NpgsqlDataSource dataSource, EventLogRetentionOptions retention, ILogger<PostgresEventLog> logger) : IEventLog, IEventLogReader
 {
+    private readonly ConcurrentDictionary<int, DateTimeOffset> _lastTrim = new();
+
+    public PostgresEventLog(NpgsqlDataSource dataSource) : this(dataSource, new EventLogRetentionOptions(), NullLogger<PostgresEventLog>.Instance)
+    {
+    }
+
     public async Task<IReadOnlyCollection<string>> AppendAsync(int partition, IReadOnlyList<(string WorkspaceId, UsageEvent[] Events)> groups)
     {
         var workspaces = new string[groups.Count];
@@ -76,4 +85,69 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
         while (await reader.ReadAsync())
             yield return new EventBatch(EventPayloadCodec.Decode(workspaceId, reader.GetFieldValue<byte[]>(1)), reader.GetInt64(0));
     }
+
+    public async Task<long> DeliveredPositionAsync(int partition)
+    {
+        await using var command = dataSource.CreateCommand("select delivered_seq from se_event_log_cursor where partition = $1");
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+        return await command.ExecuteScalarAsync() is long seq ? seq : 0;
+    }
+
+    public async Task<IReadOnlyList<LogRow>> ReadAsync(int partition, long afterSeq, int maxPositions)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select seq, workspace_id, events from se_event_log
+            where partition = $1 and seq > $2 and seq <= $3
+            order by seq, workspace_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq + maxPositions });
+        var rows = new List<LogRow>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var workspace = reader.GetString(1);
+                rows.Add(new LogRow(reader.GetInt64(0), workspace, EventPayloadCodec.Decode(workspace, reader.GetFieldValue<byte[]>(2))));
+            }
+        }
+        return rows;
+    }
+
+    public async Task DeliveredAsync(int partition, long seq)
+    {
+        await using (var command = dataSource.CreateCommand("""
+            insert into se_event_log_cursor (partition, delivered_seq, updated_at) values ($1, $2, now())
+            on conflict (partition) do update set delivered_seq = greatest(se_event_log_cursor.delivered_seq, excluded.delivered_seq), updated_at = now()
+            """))
+        {
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
+            await command.ExecuteNonQueryAsync();
+        }
+        await TrimIfDueAsync(partition, seq);
+    }
+
+    /// <summary>The log does not grow without bound: delivered rows older than the retention go.</summary>
+    private async Task TrimIfDueAsync(int partition, long deliveredSeq)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (_lastTrim.TryGetValue(partition, out var last) && now - last < retention.TrimInterval) return;
+        _lastTrim[partition] = now;
+        await using var command = dataSource.CreateCommand("delete from se_event_log where partition = $1 and seq <= $2 and appended_at < $3");
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = deliveredSeq });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = (now - retention.Retention).UtcDateTime });
+        var trimmed = await command.ExecuteNonQueryAsync();
+        if (trimmed > 0) logger.LogInformation("Event log partition {Partition}: trimmed {Rows} delivered rows", partition, trimmed);
+    }
+}
+
+/// <summary>How long delivered rows stay in the log (workspace grains re-read their tail from it after a crash).</summary>
+public sealed record EventLogRetentionOptions
+{
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(2);
+
+    public TimeSpan TrimInterval { get; init; } = TimeSpan.FromMinutes(1);
 }

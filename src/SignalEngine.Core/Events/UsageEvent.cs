@@ -17,8 +17,14 @@ public sealed record UsageEvent(
 /// <summary>Converts instants to UTC day numbers (days since the Unix epoch).</summary>
 public static class EventDay
 {
-    // Whole ticks, floored: TotalDays is a double and would round the last tick of a day into the next.
-    public static int Of(DateTimeOffset instant) => (int)Math.Floor((decimal)(instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerDay);
+    // Whole ticks, floored (towards earlier days before 1970): TotalDays is a double and would round the
+    // last tick of a day into the next. Integer division: this runs for every event.
+    public static int Of(DateTimeOffset instant)
+    {
+        var ticks = instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var day = ticks / TimeSpan.TicksPerDay;
+        return (int)(ticks < 0 && day * TimeSpan.TicksPerDay != ticks ? day - 1 : day);
+    }
 
     public static DateTimeOffset Start(int day) => DateTimeOffset.FromUnixTimeSeconds(day * 86_400L);
 }

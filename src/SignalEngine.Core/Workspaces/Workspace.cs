@@ -41,6 +41,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     private readonly RuleCatalogue _catalogue;
     private readonly HealthModel _healthModel;
+    private readonly Dictionary<(string RuleId, string? Subject, int StartDay), string> _playIds = [];
     private readonly Dictionary<string, ActivityBitmap> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, ActivityBitmap>> _moduleUsers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ActivityBitmap> _moduleDays = new(StringComparer.Ordinal);
@@ -357,13 +358,22 @@ public sealed partial class Workspace : IWorkspaceBaselines
         switch (transition)
         {
             case RuleTransition.Fire:
-                health ??= _healthModel.Compute(this, point.Day);
-                var play = NewPlay(rule, subject, after.EpisodeStartDay, observation!.Evidence, point.At, health);
-                run.Fired[play.PlayId] = play;
-                run.Resolved.Remove(play.PlayId);
+                var playId = PlayIdFor(rule.Id, subject, after.EpisodeStartDay);
+                // Re-running an episode that is already published (every provisional evaluation of today does)
+                // needs no new play: publishing keeps the known one. Health is only computed for a new play.
+                if (_plays.TryGetValue(playId, out var known))
+                {
+                    run.Fired[playId] = known;
+                }
+                else
+                {
+                    health ??= _healthModel.Compute(this, point.Day);
+                    run.Fired[playId] = NewPlay(playId, rule, subject, after.EpisodeStartDay, observation!.Evidence, point.At, health);
+                }
+                run.Resolved.Remove(playId);
                 break;
             case RuleTransition.Resolve:
-                run.Resolved[Play.IdFor(Id, rule.Id, subject, before.EpisodeStartDay)] = point;
+                run.Resolved[PlayIdFor(rule.Id, subject, before.EpisodeStartDay)] = point;
                 break;
         }
     }
@@ -374,7 +384,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
         var changes = new List<Play>();
         var stillActive = finalStates
             .Where(s => s.Value.IsActive)
-            .Select(s => Play.IdFor(Id, RuleOf(s.Key), SubjectOf(s.Key, RuleOf(s.Key)), s.Value.EpisodeStartDay))
+            .Select(s => PlayIdFor(RuleOf(s.Key), SubjectOf(s.Key, RuleOf(s.Key)), s.Value.EpisodeStartDay))
             .ToHashSet(StringComparer.Ordinal);
 
         foreach (var (playId, fired) in run.Fired)
@@ -439,9 +449,22 @@ public sealed partial class Workspace : IWorkspaceBaselines
         _ => play with { Status = status, ResolvedAt = null, ResolvedEventTime = null },
     };
 
-    private Play NewPlay(RuleDefinition rule, string? subject, int startDay, Evidence evidence, DateTimeOffset at, HealthScore health) => new()
+    /// <summary>
+    /// <see cref="Play.IdFor"/>, remembered: every evaluation asks for the ids of the open episodes, and hashing
+    /// and formatting them each time was a visible share of the per-batch cost. Episodes are few; the memo is
+    /// cleared when it grows past a bound.
+    /// </summary>
+    private string PlayIdFor(string ruleId, string? subject, int startDay)
     {
-        PlayId = Play.IdFor(Id, rule.Id, subject, startDay),
+        var key = (ruleId, subject, startDay);
+        if (_playIds.TryGetValue(key, out var id)) return id;
+        if (_playIds.Count >= 64) _playIds.Clear();
+        return _playIds[key] = Play.IdFor(Id, ruleId, subject, startDay);
+    }
+
+    private Play NewPlay(string playId, RuleDefinition rule, string? subject, int startDay, Evidence evidence, DateTimeOffset at, HealthScore health) => new()
+    {
+        PlayId = playId,
         WorkspaceId = Id,
         RuleId = rule.Id,
         Subject = subject,

@@ -52,7 +52,7 @@ public static class EngineHost
             else
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
-                silo.AddSignalEngineMemoryMode();
+                silo.AddSignalEngineMemoryMode(settings.Partitions);
             }
         });
 

@@ -166,6 +166,14 @@ public class EventValidatorTests
     [InlineData("2026-11-02")]
     [InlineData("not a date at all, clearly")]
     [InlineData("2026-13-02T11:00:00Z")]
+    [InlineData("2026-11-02T11:00:00.Z")]
+    [InlineData("2026-11-02T11:00:00.1234567891Z")]
+    [InlineData("2026-11-02T11:00:00+01:60")]
+    [InlineData("2026-11-02T11:00:00+15:00")]
+    [InlineData("2026-11-02T11:00:00Z ")]
+    [InlineData("2026-11-02T11:00:00+01:00:00")]
+    [InlineData("2026-11-0\u0662T11:00:00Z")] // an Arabic-Indic digit: digits are ASCII only
+    [InlineData("2026-02-30T11:00:00Z")]
     public void A_timestamp_that_is_not_RFC_3339_with_an_offset_is_rejected(string timestamp)
     {
         var draft = ValidDraft();
@@ -191,6 +199,8 @@ public class EventValidatorTests
     [InlineData("2026-11-02T12:30:00+01:30", "2026-11-02T11:00:00Z")]
     [InlineData("2026-11-02T06:00:00-05:00", "2026-11-02T11:00:00Z")]
     [InlineData("2026-11-02 11:00:00Z", "2026-11-02T11:00:00Z")]
+    [InlineData("2026-11-02T11:00:00.123456789Z", "2026-11-02T11:00:00.1234567Z")]
+    [InlineData("2026-11-02T11:00:00.5+00:00", "2026-11-02T11:00:00.500Z")]
     public void An_RFC_3339_timestamp_with_an_offset_is_accepted_and_converted_to_UTC(string timestamp, string expectedUtc)
     {
         var draft = ValidDraft();
