@@ -64,6 +64,13 @@ public class RuleEvaluationBenchmarks
     [Benchmark(OperationsPerInvoke = 100)]
     public int ApplyBatchOfToday() => _workspace.Apply(_todayBatches[_next++ & 63], Now).Count;
 
+    /// <summary>
+    /// One event of today, applied alone: what a delivery costs when a workspace receives less than one
+    /// event per delivery interval (the common case in live traffic). Per delivery, not per event.
+    /// </summary>
+    [Benchmark]
+    public int ApplyOneEventOfToday() => _workspace.Apply(_todayBatches[_next++ & 63].AsSpan(0, 1).ToArray(), Now).Count;
+
     /// <summary>A batch with events 3 days late: fold, rewind to the anchor and re-run the kept days.</summary>
     [Benchmark(OperationsPerInvoke = 100)]
     public int ApplyBatchWithLateData() => _workspace.Apply(_lateBatch, Now).Count;

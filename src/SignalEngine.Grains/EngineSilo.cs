@@ -23,29 +23,30 @@ public static class EngineSilo
     /// stream provider as durable mode, and memory grain storage. Services already registered (clock,
     /// catalogue, options) are kept, so the host or a test can choose them.
     /// </summary>
-    public static ISiloBuilder AddSignalEngineMemoryMode(this ISiloBuilder silo, int partitions = 16)
+    public static ISiloBuilder AddSignalEngineMemoryMode(this ISiloBuilder silo, int partitions = 16, TimeSpan? deliveryInterval = null)
     {
         var services = silo.Services;
         // Delivered positions are dropped at once: memory mode keeps nothing to recover from.
-        services.TryAddSingleton(new EventLogStreamOptions { Partitions = partitions, CursorWriteInterval = TimeSpan.Zero });
+        var streamOptions = new EventLogStreamOptions { Partitions = partitions, CursorWriteInterval = TimeSpan.Zero };
+        if (deliveryInterval is { } interval) streamOptions = streamOptions with { PollInterval = interval };
+        services.TryAddSingleton(streamOptions);
         services.TryAddSingleton(new MemoryLogOptions());
         services.TryAddSingleton<MemoryEventLog>();
         services.TryAddSingleton<IEventLog>(sp => sp.GetRequiredService<MemoryEventLog>());
         services.TryAddSingleton<IEventLogReader>(sp => sp.GetRequiredService<MemoryEventLog>());
         AddSignalEngineGrainServices(services);
         silo.AddMemoryGrainStorage(StorageNames.Workspaces);
-        // Poll the log often: event-to-play latency is the product.
-        silo.AddSignalEngineEventStreams(TimeSpan.FromMilliseconds(10));
+        silo.AddSignalEngineEventStreams(streamOptions);
         return silo;
     }
 
     /// <summary>The stream provider that delivers the event log (whichever <see cref="IEventLogReader"/> is registered) to the workspace grains.</summary>
-    public static ISiloBuilder AddSignalEngineEventStreams(this ISiloBuilder silo, TimeSpan pollPeriod) =>
+    public static ISiloBuilder AddSignalEngineEventStreams(this ISiloBuilder silo, EventLogStreamOptions options) =>
         silo.AddPersistentStreams(StreamNames.EventsProvider, EventLogQueueAdapterFactory.Create, streams =>
         {
             // Implicit subscriptions only: no pub-sub grain traffic per workspace stream.
             streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
-            streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = pollPeriod));
+            streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = options.PollInterval));
         });
 
     /// <summary>The services every mode needs; what is already registered (clock, catalogue, log, store) is kept.</summary>

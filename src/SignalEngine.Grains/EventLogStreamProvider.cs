@@ -13,7 +13,15 @@ public sealed record EventLogStreamOptions
     public int Partitions { get; init; } = 16;
 
     /// <summary>Log positions read per poll of a partition.</summary>
-    public int PositionsPerRead { get; init; } = 64;
+    public int PositionsPerRead { get; init; } = 256;
+
+    /// <summary>
+    /// How often a partition is read when it had nothing new. Each read delivers one merged batch per
+    /// workspace, so this is the engine's latency/throughput knob: every event waits up to one interval,
+    /// and each workspace gets the events of up to one interval per delivery (a grain call and one rule
+    /// evaluation). See docs/benchmarks.md for measured figures.
+    /// </summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>How often a receiver reports how far its partition has been delivered.</summary>
     public TimeSpan CursorWriteInterval { get; init; } = TimeSpan.FromSeconds(1);

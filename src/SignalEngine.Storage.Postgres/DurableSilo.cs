@@ -9,7 +9,13 @@ using SignalEngine.Grains;
 namespace SignalEngine.Storage.Postgres;
 
 /// <summary>Durable mode's settings: the PostgreSQL connection and the number of ingest partitions (log queues).</summary>
-public sealed record DurableModeOptions(string ConnectionString, int Partitions);
+public sealed record DurableModeOptions(string ConnectionString, int Partitions)
+{
+    /// <summary>Poll the log every 50 ms: event-to-play latency in durable mode is a commit plus at most one poll.</summary>
+    public static readonly TimeSpan DefaultDeliveryInterval = TimeSpan.FromMilliseconds(50);
+
+    public TimeSpan DeliveryInterval { get; init; } = DefaultDeliveryInterval;
+}
 
 /// <summary>
 /// Durable mode on PostgreSQL: ADO.NET clustering and grain storage (Npgsql), the event log with its
@@ -46,7 +52,8 @@ public static class DurableSilo
         var services = silo.Services;
         services.AddSingleton(options);
         services.AddSingleton(_ => NpgsqlDataSource.Create(options.ConnectionString));
-        services.AddSingleton(new EventLogStreamOptions { Partitions = options.Partitions, PositionsPerRead = 256 });
+        var streamOptions = new EventLogStreamOptions { Partitions = options.Partitions, PollInterval = options.DeliveryInterval };
+        services.AddSingleton(streamOptions);
         services.AddSingleton(new EventLogRetentionOptions());
         services.AddSingleton<PostgresEventLog>();
         services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<PostgresEventLog>());
@@ -62,8 +69,7 @@ public static class DurableSilo
             // Orleans' binary serializer, not the default JSON: compact, and the state already carries a binary snapshot.
             storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
         }));
-        // Poll the log every 50 ms: event-to-play latency in durable mode is a commit plus at most one poll.
-        silo.AddSignalEngineEventStreams(TimeSpan.FromMilliseconds(50));
+        silo.AddSignalEngineEventStreams(streamOptions);
         return silo;
     }
 }

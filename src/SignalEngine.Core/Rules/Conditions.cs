@@ -43,7 +43,7 @@ public sealed record SignalCountCondition(string EventName, int WindowDays, int 
         // A silent workspace keeps its state: the window moving on without data is not a change.
         if (!point.HasData) { yield return Observation.NoData(null); yield break; }
         var count = workspace.SignalCount(EventName, DayWindow.Ending(point.Day, WindowDays));
-        var evidence = new Evidence($"count({EventName})", count, null, null, MinCount, Windows.Days(WindowDays), ">=");
+        Func<Evidence> evidence = () => new Evidence($"count({EventName})", count, null, null, MinCount, Windows.Days(WindowDays), ">=");
         yield return new Observation(null, count >= MinCount, count < MinCount, evidence);
     }
 }
@@ -65,7 +65,7 @@ public sealed record SeatRatioCondition(int WindowDays, double ThresholdPercent,
         var breached = users * 100.0 >= ThresholdPercent * seats;
         var cleared = users * 100.0 < (RecoveryPercent ?? ThresholdPercent) * seats;
         var percent = Math.Round(users * 100.0 / seats, 2);
-        var evidence = new Evidence("seat_utilisation_percent", percent, users, seats, ThresholdPercent, Windows.Days(WindowDays), ">=",
+        Func<Evidence> evidence = () => new Evidence("seat_utilisation_percent", percent, users, seats, ThresholdPercent, Windows.Days(WindowDays), ">=",
             $"{users} of {seats} seats active");
         yield return new Observation(null, breached, cleared, evidence);
     }
@@ -91,7 +91,7 @@ public sealed record CohortShareCondition(int WindowDays, double ThresholdPercen
             var breached = adopted * 100.0 >= ThresholdPercent * cohort.Count;
             var cleared = adopted * 100.0 < (RecoveryPercent ?? ThresholdPercent) * cohort.Count;
             var percent = Math.Round(adopted * 100.0 / cohort.Count, 2);
-            var evidence = new Evidence($"pilot_adoption_percent({module})", percent, adopted, cohort.Count, ThresholdPercent, Windows.Days(WindowDays), ">=",
+            Func<Evidence> evidence = () => new Evidence($"pilot_adoption_percent({module})", percent, adopted, cohort.Count, ThresholdPercent, Windows.Days(WindowDays), ">=",
                 $"{adopted} of {cohort.Count} pilot users used {module}");
             yield return new Observation(module, breached, cleared, evidence);
         }
@@ -125,13 +125,13 @@ public sealed record ChangeCondition(UsageMetric Metric, int WindowDays, ChangeD
         var name = Windows.Name(Metric);
         if (before < MinimumBaseline || before <= 0)
         {
-            var thin = new Evidence(name, now, before, null, ThresholdPercent, Windows.Days(WindowDays), "baseline below minimum");
+            Func<Evidence> thin = () => new Evidence(name, now, before, null, ThresholdPercent, Windows.Days(WindowDays), "baseline below minimum");
             yield return new Observation(null, false, true, thin);
             yield break;
         }
         var change = (now - before) / before * 100;
         var moved = Direction == ChangeDirection.Drop ? -change : change;
-        var evidence = new Evidence(name, now, before, null, ThresholdPercent, Windows.Days(WindowDays),
+        Func<Evidence> evidence = () => new Evidence(name, now, before, null, ThresholdPercent, Windows.Days(WindowDays),
             Direction == ChangeDirection.Drop ? "drop % >=" : "growth % >=",
             $"{Windows.Number(Math.Round(change, 1))}% ({Windows.Number(now)} in the last {WindowDays} days vs {Windows.Number(before)} in the {WindowDays} before)");
         yield return new Observation(null, moved >= ThresholdPercent, moved < (RecoveryPercent ?? ThresholdPercent), evidence);
@@ -167,7 +167,7 @@ public sealed record AnomalyCondition(double ZThreshold, double RecoveryZ, int M
         if (history.Count < MinWeeks) { yield return Observation.NoData(null); yield break; }
         var today = workspace.DailyActiveUsers(point.Day);
         var z = RobustZ.Of(today, history, out var median, out var scale);
-        var evidence = new Evidence("daily_active_users", today, median, null, ZThreshold, $"same weekday, {history.Count} weeks", "robust z <=",
+        Func<Evidence> evidence = () => new Evidence("daily_active_users", today, median, null, ZThreshold, $"same weekday, {history.Count} weeks", "robust z <=",
             string.Create(CultureInfo.InvariantCulture, $"z = {z:0.##} (median {median:0.##}, scale {scale:0.##})"));
         yield return new Observation(null, z <= ZThreshold, z > RecoveryZ, evidence);
     }
@@ -208,7 +208,7 @@ public sealed record AbsenceCondition(int Days) : RuleCondition
         if (workspace.FirstUserActivityDay is not { } first || point.Day < first) yield break;
         var last = workspace.LastUserActivityOnOrBefore(point.Day);
         var silentDays = last is { } l ? point.Day - l : Days + ActivityBitmap.Span;
-        var evidence = new Evidence("days_without_user_activity", silentDays, null, null, Days, Windows.Days(Days), ">=",
+        Func<Evidence> evidence = () => new Evidence("days_without_user_activity", silentDays, null, null, Days, Windows.Days(Days), ">=",
             last is { } d ? $"last user activity on {DateOnly.FromDateTime(EventDay.Start(d).UtcDateTime):yyyy-MM-dd}" : "no user activity in the kept history");
         yield return new Observation(null, silentDays >= Days, silentDays < Days, evidence);
     }
@@ -234,7 +234,7 @@ public sealed record DeadlineCondition(int Days, int RelevantForDays) : RuleCond
         var reached = workspace.ActivatedAt is { } activated && activated <= point.At;
         var age = (point.At - created).TotalDays;
         if (!reached && age > RelevantForDays) { yield return Observation.NoData(null); yield break; }
-        var evidence = new Evidence("workspace_age_days", Math.Floor(age), null, null, Days, Windows.Days(Days), ">= without activation",
+        Func<Evidence> evidence = () => new Evidence("workspace_age_days", Math.Floor(age), null, null, Days, Windows.Days(Days), ">= without activation",
             reached ? "activation milestone reached" : $"created {created:yyyy-MM-dd}, activation milestone not reached");
         yield return new Observation(null, !reached && age >= Days, reached, evidence);
     }
@@ -257,7 +257,7 @@ public sealed record BelowPeersCondition(int WindowDays, double RatioPercent, in
         if (workspace.Peers is not { } peers || peers.Workspaces < MinimumPeers || peers.Median <= 0) yield break;
         if (!point.HasData) { yield return Observation.NoData(null); yield break; }
         var mine = workspace.DistinctCoreFeatures(DayWindow.Ending(point.Day, WindowDays));
-        var evidence = new Evidence("core_features_used", mine, peers.Median, null, RatioPercent, Windows.Days(WindowDays), "% of segment median <",
+        Func<Evidence> evidence = () => new Evidence("core_features_used", mine, peers.Median, null, RatioPercent, Windows.Days(WindowDays), "% of segment median <",
             $"{mine} distinct core features vs segment median {Windows.Number(peers.Median)} over {peers.Workspaces} workspaces");
         yield return new Observation(null, mine * 100.0 < RatioPercent * peers.Median, mine * 100.0 >= (RecoveryPercent ?? RatioPercent) * peers.Median, evidence);
     }

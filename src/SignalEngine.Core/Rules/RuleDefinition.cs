@@ -49,12 +49,24 @@ public readonly record struct EvaluationPoint(int Day, DateTimeOffset At, bool I
 /// an episode; <see cref="Cleared"/> ends it; between the two (hysteresis) nothing changes. An observation
 /// that is not <see cref="Known"/> (no data) changes nothing at all.
 /// </summary>
-public sealed record Observation(string? Subject, bool Breached, bool Cleared, Evidence Evidence)
+public sealed record Observation(string? Subject, bool Breached, bool Cleared, Func<Evidence> DescribeEvidence)
 {
+    private static readonly Evidence NoDataValue = new("no_data", 0, null, null, 0, "", "");
+    private static readonly Func<Evidence> NoDataEvidence = () => NoDataValue;
+
+    public Observation(string? Subject, bool Breached, bool Cleared, Evidence Evidence) : this(Subject, Breached, Cleared, () => Evidence)
+    {
+    }
+
     public bool Known { get; init; } = true;
 
-    public static Observation NoData(string? subject) =>
-        new(subject, false, false, new Evidence("no_data", 0, null, null, 0, "", "")) { Known = false };
+    /// <summary>
+    /// What the observation saw, for the play it may fire. Built on demand: a rule is observed on every
+    /// evaluation, but a play (and so its formatted evidence) is created only when an episode starts.
+    /// </summary>
+    public Evidence Evidence => DescribeEvidence();
+
+    public static Observation NoData(string? subject) => new(subject, false, false, NoDataEvidence) { Known = false };
 }
 
 /// <summary>A rule's condition: reads the workspace's baselines and reports one observation per subject.</summary>

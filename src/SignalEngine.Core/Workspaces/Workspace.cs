@@ -41,7 +41,12 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     private readonly RuleCatalogue _catalogue;
     private readonly HealthModel _healthModel;
-    private readonly Dictionary<(string RuleId, string? Subject, int StartDay), string> _playIds = [];
+    private Dictionary<(string RuleId, string? Subject, int StartDay), string>? _playIds;
+
+    // Scratch of one evaluation, per thread rather than per workspace: a million resident workspaces should not carry them.
+    [ThreadStatic] private static HashSet<string>? t_observedKeys;
+    [ThreadStatic] private static List<string>? t_vanishedKeys;
+    [ThreadStatic] private static Dictionary<string, RuleState>? t_provisionalStates;
     private readonly Dictionary<string, ActivityBitmap> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, ActivityBitmap>> _moduleUsers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ActivityBitmap> _moduleDays = new(StringComparer.Ordinal);
@@ -273,7 +278,10 @@ public sealed partial class Workspace : IWorkspaceBaselines
         }
         _evaluatedThrough = Math.Max(_evaluatedThrough, endDay - 1);
 
-        var provisional = new Dictionary<string, RuleState>(_committed, StringComparer.Ordinal);
+        // Today is evaluated on a scratch copy of the committed states (today is not over; nothing of it is kept).
+        var provisional = t_provisionalStates ??= new Dictionary<string, RuleState>(StringComparer.Ordinal);
+        provisional.Clear();
+        foreach (var (key, state) in _committed) provisional[key] = state;
         EvaluateDay(provisional, new EvaluationPoint(endDay, now, IsComplete: false, HasData: _dataDays.IsSet(endDay)), run);
         return Publish(run, provisional, processingTime);
     }
@@ -330,10 +338,13 @@ public sealed partial class Workspace : IWorkspaceBaselines
     private void EvaluateRules(Dictionary<string, RuleState> states, EvaluationPoint point, EvaluationRun run)
     {
         HealthScore? health = null;
+        // Scratch collections are reused: this runs once per delivered batch, and its garbage was a visible share of the cost.
+        var observed = t_observedKeys ??= new HashSet<string>(StringComparer.Ordinal);
+        var vanished = t_vanishedKeys ??= [];
         foreach (var rule in _catalogue.Rules)
         {
             if (!point.HasData && !rule.Condition.IsTimeBased) continue;
-            var observed = new HashSet<string>(StringComparer.Ordinal);
+            observed.Clear();
             if (rule.AppliesTo(RuleProfile?.Tier, RuleProfile?.Segment))
             {
                 foreach (var observation in rule.Condition.Observe(this, point))
@@ -344,7 +355,10 @@ public sealed partial class Workspace : IWorkspaceBaselines
                 }
             }
             // Subjects that vanished (module no longer piloted, rule no longer applies) end their episode.
-            foreach (var key in states.Where(s => s.Value.Phase != RulePhase.Normal && BelongsTo(s.Key, rule.Id) && !observed.Contains(s.Key)).Select(s => s.Key).ToList())
+            vanished.Clear();
+            foreach (var (key, state) in states)
+                if (state.Phase != RulePhase.Normal && BelongsTo(key, rule.Id) && !observed.Contains(key)) vanished.Add(key);
+            foreach (var key in vanished)
                 Step(states, rule, key, SubjectOf(key, rule.Id), null, point, run, ref health);
         }
     }
@@ -382,10 +396,15 @@ public sealed partial class Workspace : IWorkspaceBaselines
     private List<Play> Publish(EvaluationRun run, Dictionary<string, RuleState> finalStates, DateTimeOffset processingTime)
     {
         var changes = new List<Play>();
-        var stillActive = finalStates
-            .Where(s => s.Value.IsActive)
-            .Select(s => PlayIdFor(RuleOf(s.Key), SubjectOf(s.Key, RuleOf(s.Key)), s.Value.EpisodeStartDay))
-            .ToHashSet(StringComparer.Ordinal);
+        // Most workspaces have no play at all: nothing to reconcile.
+        if (run.Fired.Count == 0 && _plays.Count == 0) return changes;
+        var stillActive = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, state) in finalStates)
+        {
+            if (!state.IsActive) continue;
+            var ruleId = RuleOf(key);
+            stillActive.Add(PlayIdFor(ruleId, SubjectOf(key, ruleId), state.EpisodeStartDay));
+        }
 
         foreach (var (playId, fired) in run.Fired)
         {
@@ -457,6 +476,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
     private string PlayIdFor(string ruleId, string? subject, int startDay)
     {
         var key = (ruleId, subject, startDay);
+        _playIds ??= [];
         if (_playIds.TryGetValue(key, out var id)) return id;
         if (_playIds.Count >= 64) _playIds.Clear();
         return _playIds[key] = Play.IdFor(Id, ruleId, subject, startDay);
@@ -558,7 +578,9 @@ public sealed partial class Workspace : IWorkspaceBaselines
     public int WatermarkDay => Watermark is { } w ? EventDay.Of(w) : EvaluationTime is { } t ? EventDay.Of(t) : 0;
     public int? SeatsPurchased => RuleProfile?.SeatsPurchased;
     public DateTimeOffset? CreatedAt => RuleProfile?.CreatedAt;
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots => RuleProfile?.Pilots ?? new Dictionary<string, IReadOnlyList<string>>();
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots => RuleProfile?.Pilots ?? NoPilots;
+
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoPilots = new Dictionary<string, IReadOnlyList<string>>();
     public EventConventions Conventions => _catalogue.Conventions;
     public double? SurveyScoreAsOf(int day)
     {

@@ -47,12 +47,12 @@ public static class EngineHost
             {
                 // Many silos on one PostgreSQL: each advertises its own ports; membership is in the database.
                 silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
-                silo.AddSignalEngineDurableMode(new DurableModeOptions(settings.PostgresConnectionString!, settings.Partitions));
+                silo.AddSignalEngineDurableMode(new DurableModeOptions(settings.PostgresConnectionString!, settings.Partitions) { DeliveryInterval = settings.DeliveryInterval ?? DurableModeOptions.DefaultDeliveryInterval });
             }
             else
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
-                silo.AddSignalEngineMemoryMode(settings.Partitions);
+                silo.AddSignalEngineMemoryMode(settings.Partitions, settings.DeliveryInterval);
             }
         });
 

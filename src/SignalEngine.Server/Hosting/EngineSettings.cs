@@ -29,6 +29,13 @@ public sealed record EngineSettings
     public int SiloPort { get; init; } = 11111;
     public int GatewayPort { get; init; } = 30000;
 
+    /// <summary>
+    /// How often each log partition is read for delivery when it had nothing new (SIGNALENGINE_DELIVERY_INTERVAL_MS;
+    /// default 10 in memory mode, 50 in durable mode). Longer: more events per workspace per delivery (throughput),
+    /// at the price of up to one interval of event-to-play latency.
+    /// </summary>
+    public TimeSpan? DeliveryInterval { get; init; }
+
     /// <summary>Ingest partitions (hash of workspace id). Changing it re-maps workspaces to partitions.</summary>
     public int Partitions { get; init; } = 16;
     public long MaxBodyBytes { get; init; } = 4 * 1024 * 1024;
@@ -84,6 +91,9 @@ public sealed record EngineSettings
             SiloPort = Integer(configuration, errors, "SIGNALENGINE_SILO_PORT", 11111, 1, 65535),
             GatewayPort = Integer(configuration, errors, "SIGNALENGINE_GATEWAY_PORT", 30000, 1, 65535),
             Partitions = Integer(configuration, errors, "SIGNALENGINE_PARTITIONS", 16, 1, 1024),
+            DeliveryInterval = string.IsNullOrWhiteSpace(configuration["SIGNALENGINE_DELIVERY_INTERVAL_MS"])
+                ? null
+                : TimeSpan.FromMilliseconds(Integer(configuration, errors, "SIGNALENGINE_DELIVERY_INTERVAL_MS", 10, 1, 10_000)),
             MaxBodyBytes = Integer(configuration, errors, "SIGNALENGINE_MAX_BODY_BYTES", 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
             MaxEventsPerRequest = Integer(configuration, errors, "SIGNALENGINE_MAX_EVENTS_PER_REQUEST", 10_000, 1, 1_000_000),
             MaxPendingEvents = Integer(configuration, errors, "SIGNALENGINE_MAX_PENDING_EVENTS", 200_000, 1, 100_000_000),
