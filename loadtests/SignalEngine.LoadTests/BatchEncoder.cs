@@ -75,6 +75,7 @@ internal sealed class MessagePackBatchEncoder(Workload workload, int sender) : B
         var id = IdScratch.AsSpan();
         var user = UserScratch.AsSpan();
         var writer = new MessagePackWriter(batch.Body);
+        var at = batch.Timestamp ?? DateTime.UtcNow;
         writer.WriteMapHeader(1);
         writer.WriteRaw(EventsKey);
         writer.WriteArrayHeader(batch.Count);
@@ -91,7 +92,7 @@ internal sealed class MessagePackBatchEncoder(Workload workload, int sender) : B
             writer.WriteRaw(NameKey);
             writer.WriteString(name.Utf8);
             writer.WriteRaw(TimestampKey);
-            writer.Write(DateTime.UtcNow);
+            writer.Write(at);
             if (name.PropertyKey is { } key)
             {
                 writer.WriteRaw(PropertiesKey);
@@ -150,7 +151,7 @@ internal sealed class JsonBatchEncoder : BatchEncoder
             writer.WriteString(WorkspaceIdKey, workload.WorkspaceIdUtf8[batch.Workspace[i]]);
             writer.WriteString(UserIdKey, user[..FormatUserId(user, batch.User[i])]);
             writer.WriteString(NameKey, name.Utf8);
-            writer.WriteString(TimestampKey, DateTime.UtcNow);
+            writer.WriteString(TimestampKey, batch.Timestamp ?? DateTime.UtcNow);
             if (name.PropertyKey is { } key)
             {
                 writer.WriteStartObject(PropertiesKey);

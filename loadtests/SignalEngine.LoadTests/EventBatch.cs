@@ -15,6 +15,8 @@ internal sealed class EventBatch(int capacity)
 
     /// <summary>Event i's id is the sender's prefix followed by <c>FirstSequence + i</c>.</summary>
     public long FirstSequence { get; set; }
+    /// <summary>The events' time; null means the moment they are encoded (live traffic).</summary>
+    public DateTime? Timestamp { get; set; }
     public int[] Workspace { get; } = new int[capacity];
     public int[] User { get; } = new int[capacity];
     public EventName[] Name { get; } = new EventName[capacity];

@@ -91,6 +91,18 @@ internal sealed class EventSender
         }
     }
 
+    /// <summary>Sends the population history until the plan is exhausted (or the run aborts).</summary>
+    public async Task PopulateAsync(PopulationPlan plan)
+    {
+        while (!_run.StopSending.IsCancellationRequested && plan.TryFill(_batch))
+        {
+            _batch.FirstSequence = _sequence;
+            _sequence += _batch.Count;
+            _encoder.Encode(_batch);
+            await SendAsync();
+        }
+    }
+
     private void Fill()
     {
         var batch = _batch;

@@ -16,6 +16,12 @@ public sealed class LoadOptions
     public int Workspaces { get; set; } = 1000;
     public double UsersPerWorkspace { get; set; } = 25;
 
+    /// <summary>Every workspace has exactly <see cref="UsersPerWorkspace"/> users instead of a log-normal spread.</summary>
+    public bool ExactUsers { get; set; }
+
+    /// <summary>Days of history sent before the run: every user of every workspace active once on each of them.</summary>
+    public int PopulateDays { get; set; }
+
     /// <summary>Events per second; null means as fast as the engine acknowledges.</summary>
     public int? Rate { get; set; }
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(60);
@@ -58,6 +64,8 @@ public sealed class LoadOptions
         ["selfHost"] = SelfHost,
         ["workspaces"] = Workspaces,
         ["usersPerWorkspace"] = UsersPerWorkspace,
+        ["exactUsers"] = ExactUsers,
+        ["populateDays"] = PopulateDays,
         ["rate"] = Rate is { } r ? r : "max",
         ["durationSeconds"] = Duration.TotalSeconds,
         ["warmupSeconds"] = Warmup.TotalSeconds,
@@ -95,6 +103,10 @@ public static partial class LoadOptionsParser
         new("workspaces", "N", "Workspaces to spread events over. Default 1000.", (o, v) => o.Workspaces = Integer("workspaces", v, 1, 1_000_000)),
         new("users-per-workspace", "N", "Mean users per workspace; sizes follow a log-normal distribution (sigma 1). Default 25.",
             (o, v) => o.UsersPerWorkspace = Number("users-per-workspace", v, 1, 100_000)),
+        new("exact-users", null, "Every workspace has exactly --users-per-workspace users (for footprint measurements) instead of a log-normal spread.",
+            (o, v) => o.ExactUsers = Flag("exact-users", v)),
+        new("populate", "DAYS", "Before the run, send DAYS days of history (oldest first): every user of every workspace active once a day. With --self-host the engine's resident memory is reported after it. Default 0.",
+            (o, v) => o.PopulateDays = Integer("populate", v, 0, 60)),
         new("rate", "max|N", "Target events per second (token bucket), or 'max' to send as fast as acknowledged. Default max.",
             (o, v) => o.Rate = v.Equals("max", StringComparison.OrdinalIgnoreCase) ? null
                 : int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var rate) && rate >= 1

@@ -44,6 +44,9 @@ internal sealed record LoadReport
     public required WorkloadSummary Workload { get; init; }
     public VerifySummary? Verify { get; init; }
     public LoadRun.ClientUsage? Client { get; init; }
+
+    /// <summary>With --self-host: the engine process's resident memory after --populate and at the end.</summary>
+    public LoadRun.EngineMemory? EngineMemory { get; init; }
     public required IReadOnlyList<ErrorSample> ErrorSamples { get; init; }
     public required IReadOnlyDictionary<string, object?> Options { get; init; }
 

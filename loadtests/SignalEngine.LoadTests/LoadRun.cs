@@ -8,7 +8,7 @@ namespace SignalEngine.LoadTests;
 /// One run: profiles for every workspace, the play stream, warm-up, the measured time, a short drain,
 /// the wait for missing plays, and the optional verification; then the report.
 /// </summary>
-internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, string apiKey, string runId, Func<string?> engineProblem, Action<string> say)
+internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, string apiKey, string runId, Func<string?> engineProblem, Action<string> say, Func<long?>? engineResidentBytes = null)
 {
     /// <summary>How long batches in flight at the end may keep retrying before they are given up.</summary>
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(15);
@@ -26,7 +26,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, s
     public async Task<LoadReport> ExecuteAsync(CancellationToken interrupt)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        var workload = new Workload(runId, options.Workspaces, options.UsersPerWorkspace, options.Seed);
+        var workload = new Workload(runId, options.Workspaces, options.UsersPerWorkspace, options.Seed, options.ExactUsers);
         say($"workload: {workload.Count:N0} workspaces, {workload.TotalUsers:N0} users (median {Median(workload.UserCounts)}, max {workload.UserCounts.Max()}); " +
             $"the busiest 1% of workspaces send {workload.TopShare(0.01) * 100:0}% of events; run id {runId}");
 
@@ -42,6 +42,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, s
         VerifySummary? verify = null;
         double measuredSeconds = 0;
         ClientUsage? usage = null;
+        EngineMemory? memory = null;
 
         try
         {
@@ -49,6 +50,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, s
             var setup = Stopwatch.GetTimestamp();
             await WorkspaceProfiles.PutAllAsync(http, targets, workload, options.Seed, options.Connections, aborter.Token);
             say($"setup: done in {Stopwatch.GetElapsedTime(setup).TotalSeconds:0.0}s");
+            if (options.PopulateDays > 0)
+                memory = await PopulateAsync(workload, http, stats, plays, aborter);
 
             using var streamStop = CancellationTokenSource.CreateLinkedTokenSource(aborter.Token);
             var listening = Task.CompletedTask;
@@ -147,7 +150,53 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, s
         }
 
         var reason = aborter.Reason ?? (interrupt.IsCancellationRequested ? "interrupted (Ctrl+C)" : null);
-        return LoadReport.Build(options, targets, runId, startedAt, workload, stats, plays, schedule, listener, measuredSeconds, verify, usage, reason);
+        if (engineResidentBytes?.Invoke() is { } atEnd)
+        {
+            memory = (memory ?? new EngineMemory(null, null, 0)) with { ResidentBytesAtEnd = atEnd };
+            say($"engine: resident memory at the end {atEnd / 1048576.0:N0} MiB ({atEnd / (double)workload.Count:N0} bytes per workspace)");
+        }
+        return LoadReport.Build(options, targets, runId, startedAt, workload, stats, plays, schedule, listener, measuredSeconds, verify, usage, reason) with { EngineMemory = memory };
+    }
+
+    /// <summary>The engine's resident memory (whole process, from /proc), when this run started the engine.</summary>
+    internal sealed record EngineMemory(long? ResidentBytesAfterPopulate, long? ResidentBytesAtEnd, long PopulatedEvents);
+
+    /// <summary>
+    /// <c>--populate</c>: sends the history (every user of every workspace once a day), then lets delivery settle
+    /// and reads the engine's resident memory: what the engine holds per workspace with that state.
+    /// </summary>
+    private async Task<EngineMemory?> PopulateAsync(Workload workload, HttpClient http, RunStatistics stats, PlayTracker plays, RunAbort aborter)
+    {
+        var plan = new PopulationPlan(workload, options.PopulateDays);
+        say($"populate: {plan.TotalEvents:N0} events ({options.PopulateDays} days x {workload.TotalUsers:N0} users), oldest day first");
+        var context = new RunContext
+        {
+            Aborter = aborter,
+            Options = options,
+            Workload = workload,
+            Http = http,
+            EventEndpoints = targets.Select(t => new Uri(t, "v1/events")).ToArray(),
+            Stats = stats,
+            Plays = plays,
+            Crossings = new CrossingSchedule([], 0, 0, 0),
+            StopSending = aborter.Token,
+            HardStop = aborter.Token,
+        };
+        var started = Stopwatch.GetTimestamp();
+        // Sender ids past the run's own, so the event ids never collide with the run's.
+        var sending = Task.WhenAll(Enumerable.Range(0, options.Connections).Select(i => Task.Run(() => new EventSender(context, 0x10000 + i).PopulateAsync(plan))));
+        while (await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(5))) != sending)
+            say(string.Create(CultureInfo.InvariantCulture, $"populate: {stats.TotalAccepted:N0} of {plan.TotalEvents:N0} events accepted"));
+        await sending;
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        say(string.Create(CultureInfo.InvariantCulture, $"populate: {stats.TotalAccepted:N0} events in {seconds:0.0}s ({stats.TotalAccepted / seconds:N0} events/s)"));
+        if (engineResidentBytes is null) return null;
+        // Acknowledged is not yet applied: give delivery and the first checkpoints time to finish.
+        await Task.Delay(TimeSpan.FromSeconds(15), aborter.Token);
+        var resident = engineResidentBytes();
+        if (resident is { } bytes)
+            say($"populate: engine resident memory {bytes / 1048576.0:N0} MiB, {bytes / (double)workload.Count:N0} bytes per workspace (whole process)");
+        return new EngineMemory(resident, null, stats.TotalAccepted);
     }
 
     private async Task MeasureAfterAsync(RunStatistics stats, TimeSpan warmup, CancellationToken stopSending)

@@ -80,7 +80,7 @@ try
     var running = engine;
     string? EngineProblem() => running is { HasExited: true } ? $"the engine exited during the run; see {running.LogPath}" : null;
 
-    var run = new LoadRun(options, targets, apiKey, runId, EngineProblem, Say);
+    var run = new LoadRun(options, targets, apiKey, runId, EngineProblem, Say, running is null ? null : running.EngineResidentBytes);
     var report = await run.ExecuteAsync(interrupt.Token);
     report.Print(console);
     if (options.PlotPath is { } plotPath)

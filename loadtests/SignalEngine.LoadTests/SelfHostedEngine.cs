@@ -37,6 +37,37 @@ internal sealed class SelfHostedEngine : IAsyncDisposable
     public bool SawMemoryModeWarning { get; private set; }
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// Resident memory (VmRSS) of the engine process: the child of 'dotnet run' that runs the server, not the
+    /// wrapper itself. Linux only (/proc); null elsewhere or when it cannot be found.
+    /// </summary>
+    public long? EngineResidentBytes()
+    {
+        if (!OperatingSystem.IsLinux() || _process.HasExited) return null;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == _process.Id) continue;
+            try
+            {
+                // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields.Length < 2 || fields[1] != _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;
+                foreach (var line in File.ReadLines(Path.Combine(directory, "status")))
+                {
+                    if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
+                    var kilobytes = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                    return kilobytes * 1024;
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended while we read it.
+            }
+        }
+        return null;
+    }
+
     /// <param name="postgres">Connection string of a migrated database for durable mode; null for memory mode.</param>
     public static async Task<SelfHostedEngine> StartAsync(string apiKey, string runId, Action<string> say, CancellationToken cancellationToken, string? postgres = null)
     {

@@ -34,7 +34,7 @@ public sealed class Workload
 
     private readonly double[] _activityCdf;
 
-    public Workload(string runId, int workspaces, double meanUsers, int seed)
+    public Workload(string runId, int workspaces, double meanUsers, int seed, bool exactUsers = false)
     {
         RunId = runId;
         var random = new Random(seed);
@@ -52,7 +52,8 @@ public sealed class Workload
         {
             WorkspaceIds[i] = $"lt-{runId}-w{i:D6}";
             WorkspaceIdUtf8[i] = Encoding.UTF8.GetBytes(WorkspaceIds[i]);
-            UserCounts[i] = (int)Math.Clamp(Math.Round(Math.Exp(mu + sigma * Gaussian(random))), 1, cap);
+            var drawn = (int)Math.Clamp(Math.Round(Math.Exp(mu + sigma * Gaussian(random))), 1, cap);
+            UserCounts[i] = exactUsers ? (int)Math.Round(meanUsers) : drawn;
             // Bigger workspaces send more, with noise so size alone does not decide it.
             total += UserCounts[i] * Math.Exp(0.5 * Gaussian(random));
             _activityCdf[i] = total;

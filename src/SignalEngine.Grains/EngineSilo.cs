@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Streams;
 using SignalEngine.Core.Events;
@@ -23,19 +24,21 @@ public static class EngineSilo
     /// stream provider as durable mode, and memory grain storage. Services already registered (clock,
     /// catalogue, options) are kept, so the host or a test can choose them.
     /// </summary>
-    public static ISiloBuilder AddSignalEngineMemoryMode(this ISiloBuilder silo, int partitions = 16, TimeSpan? deliveryInterval = null)
+    public static ISiloBuilder AddSignalEngineMemoryMode(this ISiloBuilder silo, EventLogStreamOptions? streams = null)
     {
         var services = silo.Services;
         // Delivered positions are dropped at once: memory mode keeps nothing to recover from.
-        var streamOptions = new EventLogStreamOptions { Partitions = partitions, CursorWriteInterval = TimeSpan.Zero };
-        if (deliveryInterval is { } interval) streamOptions = streamOptions with { PollInterval = interval };
+        var streamOptions = (streams ?? new EventLogStreamOptions()) with { CursorWriteInterval = TimeSpan.Zero };
         services.TryAddSingleton(streamOptions);
         services.TryAddSingleton(new MemoryLogOptions());
         services.TryAddSingleton<MemoryEventLog>();
         services.TryAddSingleton<IEventLog>(sp => sp.GetRequiredService<MemoryEventLog>());
         services.TryAddSingleton<IEventLogReader>(sp => sp.GetRequiredService<MemoryEventLog>());
         AddSignalEngineGrainServices(services);
-        silo.AddMemoryGrainStorage(StorageNames.Workspaces);
+        // Orleans' binary serializer rather than the default JSON (which would base64 the snapshot): memory
+        // storage is where an idle, deactivated workspace lives in memory mode, so its size is the footprint.
+        silo.AddMemoryGrainStorage(StorageNames.Workspaces, (OptionsBuilder<Orleans.Configuration.MemoryGrainStorageOptions> o) =>
+            o.Configure<Serializer>((storage, serializer) => storage.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(serializer)));
         silo.AddSignalEngineEventStreams(streamOptions);
         return silo;
     }
@@ -46,7 +49,11 @@ public static class EngineSilo
         {
             // Implicit subscriptions only: no pub-sub grain traffic per workspace stream.
             streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
-            streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = options.PollInterval));
+            streams.ConfigurePullingAgent(o => o.Configure(p =>
+            {
+                p.GetQueueMsgsTimerPeriod = options.PollInterval;
+                p.StreamInactivityPeriod = options.StreamIdleAfter;
+            }));
         });
 
     /// <summary>The services every mode needs; what is already registered (clock, catalogue, log, store) is kept.</summary>

@@ -12,6 +12,12 @@ public sealed record EventLogStreamOptions
     /// <summary>The number of partitions (one queue each); the ingest partitions use the same numbers.</summary>
     public int Partitions { get; init; } = 16;
 
+    /// <summary>
+    /// A workspace stream without events for this long is dropped from its pulling agent's cache of streams
+    /// (it is re-added by its next event); keep it in step with the workspace idle time.
+    /// </summary>
+    public TimeSpan StreamIdleAfter { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Log positions read per poll of a partition.</summary>
     public int PositionsPerRead { get; init; } = 256;
 

@@ -16,6 +16,7 @@ namespace SignalEngine.Grains;
 [GenerateSerializer]
 public sealed class WorkspaceGrainState
 {
+    /// <summary>An uncompressed snapshot, as written before snapshots were compressed; still read, never written.</summary>
     [Id(0)] public byte[]? Snapshot { get; set; }
     [Id(1)] public List<Play> Outbox { get; set; } = [];
     [Id(2)] public long? DueBucket { get; set; }
@@ -25,6 +26,9 @@ public sealed class WorkspaceGrainState
 
     /// <summary>The newest event-log position applied (durable mode), committed with the snapshot it produced.</summary>
     [Id(6)] public long AppliedLogSeq { get; set; }
+
+    /// <summary>The workspace's snapshot, Brotli-compressed (<see cref="Grains.CompressedSnapshot"/>).</summary>
+    [Id(7)] public byte[]? CompressedSnapshot { get; set; }
 }
 
 /// <summary>How often a workspace grain checkpoints its state and retries its outbox.</summary>
@@ -56,9 +60,10 @@ public sealed class WorkspaceGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var id = this.GetPrimaryKeyString();
-        _workspace = state.State.Snapshot is { } snapshot
-            ? Workspace.FromSnapshot(snapshot, catalogue, healthModel)
-            : new Workspace(id, catalogue, healthModel);
+        var snapshot = state.State.CompressedSnapshot is { } compressed ? CompressedSnapshot.Decompress(compressed) : state.State.Snapshot;
+        _workspace = snapshot is not null ? Workspace.FromSnapshot(snapshot, catalogue, healthModel) : new Workspace(id, catalogue, healthModel);
+        // The live workspace is the state now; the bytes it came from need not stay in memory.
+        state.State.Snapshot = state.State.CompressedSnapshot = null;
         // Durable mode: re-apply what the log committed after the last checkpoint (lost if the previous
         // activation crashed). The stream will redeliver some of it too; positions already applied are skipped.
         var caughtUp = 0;
@@ -216,8 +221,17 @@ public sealed class WorkspaceGrain(
     {
         await FlushOutboxAsync();
         if (!_dirty) return;
-        state.State.Snapshot = _workspace.ToSnapshot();
-        await state.WriteStateAsync(cancellationToken);
-        _dirty = false;
+        state.State.Snapshot = null;
+        state.State.CompressedSnapshot = CompressedSnapshot.Compress(_workspace.ToSnapshot());
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+            _dirty = false;
+        }
+        finally
+        {
+            // Storage has its copy (memory storage keeps one, PostgreSQL the row); the grain keeps only the live workspace.
+            state.State.CompressedSnapshot = null;
+        }
     }
 }

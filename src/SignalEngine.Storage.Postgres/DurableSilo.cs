@@ -14,7 +14,8 @@ public sealed record DurableModeOptions(string ConnectionString, int Partitions)
     /// <summary>Poll the log every 50 ms: event-to-play latency in durable mode is a commit plus at most one poll.</summary>
     public static readonly TimeSpan DefaultDeliveryInterval = TimeSpan.FromMilliseconds(50);
 
-    public TimeSpan DeliveryInterval { get; init; } = DefaultDeliveryInterval;
+    /// <summary>How the log is delivered; its partition count is <see cref="Partitions"/>.</summary>
+    public EventLogStreamOptions Streams { get; init; } = new() { PollInterval = DefaultDeliveryInterval };
 }
 
 /// <summary>
@@ -52,7 +53,7 @@ public static class DurableSilo
         var services = silo.Services;
         services.AddSingleton(options);
         services.AddSingleton(_ => NpgsqlDataSource.Create(options.ConnectionString));
-        var streamOptions = new EventLogStreamOptions { Partitions = options.Partitions, PollInterval = options.DeliveryInterval };
+        var streamOptions = options.Streams with { Partitions = options.Partitions };
         services.AddSingleton(streamOptions);
         services.AddSingleton(new EventLogRetentionOptions());
         services.AddSingleton<PostgresEventLog>();

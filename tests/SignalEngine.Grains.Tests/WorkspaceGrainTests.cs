@@ -148,6 +148,12 @@ public sealed class WorkspaceGrainTests(EngineClusterFixture fixture)
         Assert.Equal(before!.Metrics, after!.Metrics with { ModuleActiveUsers28d = before.Metrics.ModuleActiveUsers28d });
         Assert.Equal(before.OpenPlays.Select(p => p.PlayId).Order(), after.OpenPlays.Select(p => p.PlayId).Order());
         Assert.Equal("Acme", after.Profile!.Name);
+
+        // Re-activated from its compressed snapshot, it goes on applying what its stream brings, once each.
+        await Ingest(Event(ws, "c", "u3", "core.y"), Event(ws, "a", "u1", "core.x"));
+        var later = await ViewWhenApplied(ws, 3);
+        Assert.Equal(3, later!.Metrics.EventsApplied);
+        Assert.Equal(3, later.Metrics.KnownUsers);
     }
 
     [Fact]

@@ -43,16 +43,23 @@ public static class EngineHost
                 o.ClusterId = settings.ClusterId;
                 o.ServiceId = "signalengine";
             });
+            silo.Configure<GrainCollectionOptions>(o => o.ClassSpecificCollectionAge[typeof(WorkspaceGrain).FullName!] = settings.WorkspaceIdleAfter);
+            var streams = new EventLogStreamOptions
+            {
+                Partitions = settings.Partitions,
+                PollInterval = settings.DeliveryInterval ?? (settings.Storage == StorageMode.Postgres ? DurableModeOptions.DefaultDeliveryInterval : new EventLogStreamOptions().PollInterval),
+                StreamIdleAfter = settings.WorkspaceIdleAfter,
+            };
             if (settings.Storage == StorageMode.Postgres)
             {
                 // Many silos on one PostgreSQL: each advertises its own ports; membership is in the database.
                 silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
-                silo.AddSignalEngineDurableMode(new DurableModeOptions(settings.PostgresConnectionString!, settings.Partitions) { DeliveryInterval = settings.DeliveryInterval ?? DurableModeOptions.DefaultDeliveryInterval });
+                silo.AddSignalEngineDurableMode(new DurableModeOptions(settings.PostgresConnectionString!, settings.Partitions) { Streams = streams });
             }
             else
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
-                silo.AddSignalEngineMemoryMode(settings.Partitions, settings.DeliveryInterval);
+                silo.AddSignalEngineMemoryMode(streams);
             }
         });
 

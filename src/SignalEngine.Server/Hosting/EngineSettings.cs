@@ -36,6 +36,12 @@ public sealed record EngineSettings
     /// </summary>
     public TimeSpan? DeliveryInterval { get; init; }
 
+    /// <summary>
+    /// A workspace that received nothing for this long is deactivated: its state stays in grain storage (a
+    /// compressed snapshot) and it is re-activated by its next event or due time (SIGNALENGINE_WORKSPACE_IDLE_MINUTES).
+    /// </summary>
+    public TimeSpan WorkspaceIdleAfter { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Ingest partitions (hash of workspace id). Changing it re-maps workspaces to partitions.</summary>
     public int Partitions { get; init; } = 16;
     public long MaxBodyBytes { get; init; } = 4 * 1024 * 1024;
@@ -91,6 +97,7 @@ public sealed record EngineSettings
             SiloPort = Integer(configuration, errors, "SIGNALENGINE_SILO_PORT", 11111, 1, 65535),
             GatewayPort = Integer(configuration, errors, "SIGNALENGINE_GATEWAY_PORT", 30000, 1, 65535),
             Partitions = Integer(configuration, errors, "SIGNALENGINE_PARTITIONS", 16, 1, 1024),
+            WorkspaceIdleAfter = TimeSpan.FromMinutes(Integer(configuration, errors, "SIGNALENGINE_WORKSPACE_IDLE_MINUTES", 15, 2, 7 * 24 * 60)),
             DeliveryInterval = string.IsNullOrWhiteSpace(configuration["SIGNALENGINE_DELIVERY_INTERVAL_MS"])
                 ? null
                 : TimeSpan.FromMilliseconds(Integer(configuration, errors, "SIGNALENGINE_DELIVERY_INTERVAL_MS", 10, 1, 10_000)),
