@@ -38,6 +38,7 @@ public static class WorkspaceFootprint
                 }
                 workspace.Apply(events, Now);
             }
+            workspace.TrimExcess(); // as the grain does at each checkpoint
             workspaces[i] = workspace;
             if (i < 100)
             {

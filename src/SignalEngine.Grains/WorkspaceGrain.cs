@@ -223,6 +223,7 @@ public sealed class WorkspaceGrain(
         if (!_dirty) return;
         state.State.Snapshot = null;
         state.State.CompressedSnapshot = CompressedSnapshot.Compress(_workspace.ToSnapshot());
+        _workspace.TrimExcess();
         try
         {
             await state.WriteStateAsync(cancellationToken);

@@ -13,6 +13,9 @@ public sealed class EventDraft
     public string? UserId { get; set; }
     public string? Name { get; set; }
     public string? Timestamp { get; set; }
+
+    /// <summary>A timestamp that arrived as an instant already (MessagePack's timestamp extension): no text to parse.</summary>
+    public DateTimeOffset? Instant { get; set; }
     public Dictionary<string, PropertyValue>? Properties { get; set; }
 
     /// <summary>First structural problem met while reading (wrong type, nested property, ...).</summary>
@@ -53,8 +56,10 @@ public sealed class EventValidator(EventLimits limits, TimeProvider clock)
         if (draft.UserId is not null && FreeText("userId", draft.UserId, limits.MaxUserIdLength) is { } userError) return Fail(userError);
         if (Identifier("name", draft.Name, limits.MaxNameLength, required: true) is { } nameError) return Fail(nameError);
 
-        if (string.IsNullOrEmpty(draft.Timestamp)) return Fail("timestamp: required (RFC 3339, e.g. 2026-11-23T10:15:00Z)");
-        if (!TryParseRfc3339(draft.Timestamp, out var timestamp))
+        DateTimeOffset timestamp;
+        if (draft.Instant is { } instant) timestamp = instant.ToUniversalTime();
+        else if (string.IsNullOrEmpty(draft.Timestamp)) return Fail("timestamp: required (RFC 3339, e.g. 2026-11-23T10:15:00Z)");
+        else if (!TryParseRfc3339(draft.Timestamp, out timestamp))
             return Fail($"timestamp: '{Truncate(draft.Timestamp)}' is not an RFC 3339 date-time with an offset (e.g. 2026-11-23T10:15:00Z)");
         var now = clock.GetUtcNow();
         if (timestamp < now - limits.Retention)

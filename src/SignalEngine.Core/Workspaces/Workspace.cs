@@ -218,6 +218,20 @@ public sealed partial class Workspace : IWorkspaceBaselines
         if (_surveys.Count > MaxSurveyAnswers) _surveys.RemoveAt(0);
     }
 
+    /// <summary>
+    /// Gives back the spare room the activity maps grew into (a dictionary doubles as it grows: 20 users sit
+    /// in room for 37). The host calls it when it checkpoints; a resident workspace then costs what it holds.
+    /// </summary>
+    public void TrimExcess()
+    {
+        _users.TrimExcess();
+        _coreFeatures.TrimExcess();
+        _moduleDays.TrimExcess();
+        foreach (var users in _moduleUsers.Values) users.TrimExcess();
+        _moduleUsers.TrimExcess();
+        _signals.TrimExcess();
+    }
+
     /// <summary>Marks a key active on a day; a new key is only tracked while fewer than <paramref name="cap"/> are.</summary>
     private static bool SetDay(Dictionary<string, ActivityBitmap> map, string key, int day, int cap)
     {

@@ -1,3 +1,5 @@
+using CommunityToolkit.HighPerformance.Buffers;
+using System.Text;
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
@@ -155,12 +157,12 @@ public static class EventBatchReader
                 reader.Skip();
                 continue;
             }
-            switch (reader.ReadString())
+            switch (PooledString(ref reader))
             {
-                case "eventId": draft.EventId = PackedText(ref reader, draft, "eventId"); break;
-                case "workspaceId": draft.WorkspaceId = PackedText(ref reader, draft, "workspaceId"); break;
-                case "userId": draft.UserId = PackedText(ref reader, draft, "userId"); break;
-                case "name": draft.Name = PackedText(ref reader, draft, "name"); break;
+                case "eventId": draft.EventId = PackedText(ref reader, draft, "eventId", pooled: false); break;
+                case "workspaceId": draft.WorkspaceId = PackedText(ref reader, draft, "workspaceId", pooled: true); break;
+                case "userId": draft.UserId = PackedText(ref reader, draft, "userId", pooled: true); break;
+                case "name": draft.Name = PackedText(ref reader, draft, "name", pooled: true); break;
                 case "timestamp": draft.Timestamp = PackedTimestamp(ref reader, draft); break;
                 case "properties": draft.Properties = PackedProperties(ref reader, draft); break;
                 default: reader.Skip(); break;
@@ -169,11 +171,21 @@ public static class EventBatchReader
         return draft;
     }
 
-    private static string? PackedText(ref MessagePackReader reader, EventDraft draft, string field)
+    /// <summary>
+    /// Keys, workspace ids, user ids and event names repeat from event to event: they come from a bounded pool
+    /// instead of a new string each. Fewer allocations on the hot path, and the workspaces that keep these
+    /// strings as keys share one copy. Event ids are unique and never pooled.
+    /// </summary>
+    private static readonly StringPool Pool = new(65_536);
+
+    private static string? PooledString(ref MessagePackReader reader) =>
+        reader.TryReadStringSpan(out var utf8) ? Pool.GetOrAdd(utf8, Encoding.UTF8) : reader.ReadString();
+
+    private static string? PackedText(ref MessagePackReader reader, EventDraft draft, string field, bool pooled)
     {
         switch (reader.NextMessagePackType)
         {
-            case MessagePackType.String: return reader.ReadString();
+            case MessagePackType.String: return pooled ? PooledString(ref reader) : reader.ReadString();
             case MessagePackType.Nil: reader.ReadNil(); return null;
             default:
                 draft.TypeError ??= $"{field}: must be a string, not {Describe(reader.NextMessagePackType)}";
@@ -193,10 +205,10 @@ public static class EventBatchReader
                 reader.ReadRaw(header.Length);
                 return null;
             }
-            var instant = reader.ReadDateTime(header);
-            return new DateTimeOffset(instant, TimeSpan.Zero).ToString("O", CultureInfo.InvariantCulture);
+            draft.Instant = new DateTimeOffset(reader.ReadDateTime(header), TimeSpan.Zero);
+            return null;
         }
-        return PackedText(ref reader, draft, "timestamp");
+        return PackedText(ref reader, draft, "timestamp", pooled: false);
     }
 
     private static Dictionary<string, PropertyValue>? PackedProperties(ref MessagePackReader reader, EventDraft draft)
@@ -218,7 +230,7 @@ public static class EventBatchReader
                 reader.Skip();
                 continue;
             }
-            var key = reader.ReadString()!;
+            var key = PooledString(ref reader)!;
             switch (reader.NextMessagePackType)
             {
                 case MessagePackType.String: properties[key] = PropertyValue.Of(reader.ReadString()!); break;

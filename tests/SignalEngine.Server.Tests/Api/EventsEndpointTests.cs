@@ -47,6 +47,17 @@ public sealed class EventsEndpointTests(EngineServerFixture fixture) : IClassFix
         var (status, body) = await PostEvents(Http, MessagePackBody(e));
         Assert.Equal(202, status);
         Assert.Equal(1, body!["accepted"]!.GetValue<int>());
+
+        // The native instant is checked like a text one: a day ahead is past the allowed clock skew.
+        var ahead = Event(ws, "t2", "u1", "core.x");
+        ahead["timestamp"] = DateTime.UtcNow.AddDays(1);
+        var (aheadStatus, aheadBody) = await PostEvents(Http, MessagePackBody(e, ahead));
+        Assert.Equal(202, aheadStatus);
+        Assert.Equal(1, aheadBody!["duplicates"]!.GetValue<int>());
+        var rejected = Assert.Single(aheadBody["rejected"]!.AsArray());
+        Assert.Equal(1, rejected!["index"]!.GetValue<int>());
+        Assert.StartsWith("timestamp:", rejected["error"]!.GetValue<string>());
+        Assert.Contains("in the future", rejected["error"]!.GetValue<string>());
     }
 
     [Theory]
