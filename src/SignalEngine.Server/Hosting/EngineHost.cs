@@ -17,7 +17,8 @@ public static class EngineHost
     /// <param name="customize">Lets tests replace services (e.g. the clock) before the host is built.</param>
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json (log levels) sits next to the binary: find it whatever directory the engine is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var settings = EngineSettings.From(builder.Configuration);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls(EngineSettings.DefaultUrls);
