@@ -157,14 +157,14 @@ public static class EventBatchReader
                 reader.Skip();
                 continue;
             }
-            switch (PooledString(ref reader))
+            switch (ReadKey(ref reader))
             {
-                case "eventId": draft.EventId = PackedText(ref reader, draft, "eventId", pooled: false); break;
-                case "workspaceId": draft.WorkspaceId = PackedText(ref reader, draft, "workspaceId", pooled: true); break;
-                case "userId": draft.UserId = PackedText(ref reader, draft, "userId", pooled: true); break;
-                case "name": draft.Name = PackedText(ref reader, draft, "name", pooled: true); break;
-                case "timestamp": draft.Timestamp = PackedTimestamp(ref reader, draft); break;
-                case "properties": draft.Properties = PackedProperties(ref reader, draft); break;
+                case EventKey.EventId: draft.EventId = PackedText(ref reader, draft, "eventId", pooled: false); break;
+                case EventKey.WorkspaceId: draft.WorkspaceId = PackedText(ref reader, draft, "workspaceId", pooled: true); break;
+                case EventKey.UserId: draft.UserId = PackedText(ref reader, draft, "userId", pooled: true); break;
+                case EventKey.Name: draft.Name = PackedText(ref reader, draft, "name", pooled: true); break;
+                case EventKey.Timestamp: draft.Timestamp = PackedTimestamp(ref reader, draft); break;
+                case EventKey.Properties: draft.Properties = PackedProperties(ref reader, draft); break;
                 default: reader.Skip(); break;
             }
         }
@@ -177,6 +177,32 @@ public static class EventBatchReader
     /// strings as keys share one copy. Event ids are unique and never pooled.
     /// </summary>
     private static readonly StringPool Pool = new(65_536);
+
+    private enum EventKey { Other, EventId, WorkspaceId, UserId, Name, Timestamp, Properties }
+
+    /// <summary>An event's key, matched on its UTF-8 bytes: six keys per event need no string at all.</summary>
+    private static EventKey ReadKey(ref MessagePackReader reader)
+    {
+        if (!reader.TryReadStringSpan(out var utf8))
+        {
+            return reader.ReadString() switch
+            {
+                "eventId" => EventKey.EventId,
+                "workspaceId" => EventKey.WorkspaceId,
+                "userId" => EventKey.UserId,
+                "name" => EventKey.Name,
+                "timestamp" => EventKey.Timestamp,
+                "properties" => EventKey.Properties,
+                _ => EventKey.Other,
+            };
+        }
+        if (utf8.SequenceEqual("eventId"u8)) return EventKey.EventId;
+        if (utf8.SequenceEqual("workspaceId"u8)) return EventKey.WorkspaceId;
+        if (utf8.SequenceEqual("userId"u8)) return EventKey.UserId;
+        if (utf8.SequenceEqual("name"u8)) return EventKey.Name;
+        if (utf8.SequenceEqual("timestamp"u8)) return EventKey.Timestamp;
+        return utf8.SequenceEqual("properties"u8) ? EventKey.Properties : EventKey.Other;
+    }
 
     private static string? PooledString(ref MessagePackReader reader) =>
         reader.TryReadStringSpan(out var utf8) ? Pool.GetOrAdd(utf8, Encoding.UTF8) : reader.ReadString();
