@@ -80,20 +80,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, s
             stopSending.CancelAfter(options.Warmup + options.Duration);
             using var drain = stopSending.Token.Register(() => hardStop.CancelAfter(DrainGrace));
 
-            var context = new RunContext
-            {
-                Aborter = aborter,
-                Options = options,
-                Workload = workload,
-                Http = http,
-                EventEndpoints = targets.Select(t => new Uri(t, "v1/events")).ToArray(),
-                Stats = stats,
-                Plays = plays,
-                Crossings = schedule,
-                Limiter = options.Rate is { } rate ? new RateLimiter(rate) : null,
-                StopSending = stopSending.Token,
-                HardStop = hardStop.Token,
-            };
+            var context = NewContext(aborter, workload, http, stats, plays, schedule,
+                options.Rate is { } rate ? new RateLimiter(rate) : null, stopSending.Token, hardStop.Token);
             if (options.Rate is { } perSecond && options.Batch > perSecond)
                 say($"note: --batch {options.Batch} at --rate {perSecond} sends one request every {options.Batch / (double)perSecond:0.#}s");
             say($"load: {options.Connections} senders, batches of {options.Batch} ({FormatName(options.Format)}), rate {(options.Rate is { } r ? r.ToString("N0", CultureInfo.InvariantCulture) + "/s" : "max")}, " +
@@ -158,6 +146,22 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, s
         return LoadReport.Build(options, targets, runId, startedAt, workload, stats, plays, schedule, listener, measuredSeconds, verify, usage, reason) with { EngineMemory = memory };
     }
 
+    private RunContext NewContext(RunAbort aborter, Workload workload, HttpClient http, RunStatistics stats, PlayTracker plays,
+        CrossingSchedule crossings, RateLimiter? limiter, CancellationToken stopSending, CancellationToken hardStop) => new()
+    {
+        Aborter = aborter,
+        Options = options,
+        Workload = workload,
+        Http = http,
+        EventEndpoints = targets.Select(t => new Uri(t, "v1/events")).ToArray(),
+        Stats = stats,
+        Plays = plays,
+        Crossings = crossings,
+        Limiter = limiter,
+        StopSending = stopSending,
+        HardStop = hardStop,
+    };
+
     /// <summary>The engine's resident memory (whole process, from /proc), when this run started the engine.</summary>
     internal sealed record EngineMemory(long? ResidentBytesAfterPopulate, long? ResidentBytesAtEnd, long PopulatedEvents);
 
@@ -169,19 +173,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> targets, s
     {
         var plan = new PopulationPlan(workload, options.PopulateDays);
         say($"populate: {plan.TotalEvents:N0} events ({options.PopulateDays} days x {workload.TotalUsers:N0} users), oldest day first");
-        var context = new RunContext
-        {
-            Aborter = aborter,
-            Options = options,
-            Workload = workload,
-            Http = http,
-            EventEndpoints = targets.Select(t => new Uri(t, "v1/events")).ToArray(),
-            Stats = stats,
-            Plays = plays,
-            Crossings = new CrossingSchedule([], 0, 0, 0),
-            StopSending = aborter.Token,
-            HardStop = aborter.Token,
-        };
+        // The history is not paced and carries no crossings; it stops only if the run aborts.
+        var context = NewContext(aborter, workload, http, stats, plays, new CrossingSchedule([], 0, 0, 0), limiter: null, aborter.Token, aborter.Token);
         var started = Stopwatch.GetTimestamp();
         // Sender ids past the run's own, so the event ids never collide with the run's.
         var sending = Task.WhenAll(Enumerable.Range(0, options.Connections).Select(i => Task.Run(() => new EventSender(context, 0x10000 + i).PopulateAsync(plan))));
