@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using MessagePack;
+using SignalEngine.Client;
 
 namespace SignalEngine.LoadTests;
 
@@ -60,13 +61,6 @@ internal abstract class BatchEncoder
 internal sealed class MessagePackBatchEncoder(Workload workload, int sender) : BatchEncoder(workload, sender)
 {
     private static readonly MediaTypeHeaderValue MediaType = new("application/x-msgpack");
-    private static readonly byte[] EventsKey = Key("events");
-    private static readonly byte[] EventIdKey = Key("eventId");
-    private static readonly byte[] WorkspaceIdKey = Key("workspaceId");
-    private static readonly byte[] UserIdKey = Key("userId");
-    private static readonly byte[] NameKey = Key("name");
-    private static readonly byte[] TimestampKey = Key("timestamp");
-    private static readonly byte[] PropertiesKey = Key("properties");
 
     public override MediaTypeHeaderValue ContentType => MediaType;
 
@@ -77,40 +71,31 @@ internal sealed class MessagePackBatchEncoder(Workload workload, int sender) : B
         var writer = new MessagePackWriter(batch.Body);
         var at = batch.Timestamp ?? DateTime.UtcNow;
         writer.WriteMapHeader(1);
-        writer.WriteRaw(EventsKey);
+        writer.WriteRaw(EventWireKeys.Events.Span);
         writer.WriteArrayHeader(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var name = batch.Name[i];
             writer.WriteMapHeader(name.PropertyKey is null ? 5 : 6);
-            writer.WriteRaw(EventIdKey);
+            writer.WriteRaw(EventWireKeys.EventId.Span);
             writer.WriteString(id[..FormatEventId(id, batch.FirstSequence + i)]);
-            writer.WriteRaw(WorkspaceIdKey);
+            writer.WriteRaw(EventWireKeys.WorkspaceId.Span);
             writer.WriteString(workload.WorkspaceIdUtf8[batch.Workspace[i]]);
-            writer.WriteRaw(UserIdKey);
+            writer.WriteRaw(EventWireKeys.UserId.Span);
             writer.WriteString(user[..FormatUserId(user, batch.User[i])]);
-            writer.WriteRaw(NameKey);
+            writer.WriteRaw(EventWireKeys.Name.Span);
             writer.WriteString(name.Utf8);
-            writer.WriteRaw(TimestampKey);
+            writer.WriteRaw(EventWireKeys.Timestamp.Span);
             writer.Write(at);
             if (name.PropertyKey is { } key)
             {
-                writer.WriteRaw(PropertiesKey);
+                writer.WriteRaw(EventWireKeys.Properties.Span);
                 writer.WriteMapHeader(1);
                 writer.WriteString(key);
                 writer.WriteString(name.PropertyValue);
             }
         }
         writer.Flush();
-    }
-
-    private static byte[] Key(string text)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        var writer = new MessagePackWriter(buffer);
-        writer.Write(text);
-        writer.Flush();
-        return buffer.WrittenSpan.ToArray();
     }
 }
 

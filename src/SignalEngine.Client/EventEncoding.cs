@@ -26,13 +26,6 @@ internal static class EventEncoding
     /// <summary>Upper bound of the envelope: fixmap(1) + "events" + array32 header.</summary>
     public const int EnvelopeBytes = 1 + 7 + 5;
 
-    private static readonly byte[] EventsKey = Key("events");
-    private static readonly byte[] EventIdKey = Key("eventId");
-    private static readonly byte[] WorkspaceIdKey = Key("workspaceId");
-    private static readonly byte[] UserIdKey = Key("userId");
-    private static readonly byte[] NameKey = Key("name");
-    private static readonly byte[] TimestampKey = Key("timestamp");
-    private static readonly byte[] PropertiesKey = Key("properties");
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
@@ -44,22 +37,22 @@ internal static class EventEncoding
         var writer = new MessagePackWriter(buffer);
         var hasProperties = properties is { Count: > 0 };
         writer.WriteMapHeader(4 + (userId is null ? 0 : 1) + (hasProperties ? 1 : 0));
-        writer.WriteRaw(EventIdKey);
+        writer.WriteRaw(EventWireKeys.EventId.Span);
         writer.Write(eventId);
-        writer.WriteRaw(WorkspaceIdKey);
+        writer.WriteRaw(EventWireKeys.WorkspaceId.Span);
         writer.Write(workspaceId);
         if (userId is not null)
         {
-            writer.WriteRaw(UserIdKey);
+            writer.WriteRaw(EventWireKeys.UserId.Span);
             writer.Write(userId);
         }
-        writer.WriteRaw(NameKey);
+        writer.WriteRaw(EventWireKeys.Name.Span);
         writer.Write(name);
-        writer.WriteRaw(TimestampKey);
+        writer.WriteRaw(EventWireKeys.Timestamp.Span);
         writer.Write(timestamp.UtcDateTime); // MessagePack's timestamp extension (type -1)
         if (hasProperties)
         {
-            writer.WriteRaw(PropertiesKey);
+            writer.WriteRaw(EventWireKeys.Properties.Span);
             writer.WriteMapHeader(properties!.Count);
             foreach (var (key, value) in properties.Values)
             {
@@ -88,12 +81,34 @@ internal static class EventEncoding
         var buffer = new ArrayBufferWriter<byte>(size);
         var writer = new MessagePackWriter(buffer);
         writer.WriteMapHeader(1);
-        writer.WriteRaw(EventsKey);
+        writer.WriteRaw(EventWireKeys.Events.Span);
         writer.WriteArrayHeader(events.Count);
         foreach (var e in events) writer.WriteRaw(e.Encoded);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
+}
+
+/// <summary>
+/// The keys of <c>POST /v1/events</c>'s MessagePack body, already encoded as MessagePack strings, for writers
+/// that emit the body field by field (this SDK, and the load generator).
+/// </summary>
+public static class EventWireKeys
+{
+    /// <summary>The envelope's only key: <c>"events"</c>.</summary>
+    public static readonly ReadOnlyMemory<byte> Events = Key("events");
+    /// <summary><c>"eventId"</c>.</summary>
+    public static readonly ReadOnlyMemory<byte> EventId = Key("eventId");
+    /// <summary><c>"workspaceId"</c>.</summary>
+    public static readonly ReadOnlyMemory<byte> WorkspaceId = Key("workspaceId");
+    /// <summary><c>"userId"</c>.</summary>
+    public static readonly ReadOnlyMemory<byte> UserId = Key("userId");
+    /// <summary><c>"name"</c>.</summary>
+    public static readonly ReadOnlyMemory<byte> Name = Key("name");
+    /// <summary><c>"timestamp"</c> (an RFC 3339 string or MessagePack's timestamp extension).</summary>
+    public static readonly ReadOnlyMemory<byte> Timestamp = Key("timestamp");
+    /// <summary><c>"properties"</c> (a flat map).</summary>
+    public static readonly ReadOnlyMemory<byte> Properties = Key("properties");
 
     private static byte[] Key(string text)
     {
