@@ -27,7 +27,7 @@ public sealed class WorkspaceGrainState
     /// <summary>The newest event-log position applied (durable mode), committed with the snapshot it produced.</summary>
     [Id(6)] public long AppliedLogSeq { get; set; }
 
-    /// <summary>The workspace's snapshot, Brotli-compressed (<see cref="Grains.CompressedSnapshot"/>).</summary>
+    /// <summary>The workspace's snapshot, Brotli-compressed (<see cref="Core.Workspaces.CompressedSnapshot"/>).</summary>
     [Id(7)] public byte[]? CompressedSnapshot { get; set; }
 }
 

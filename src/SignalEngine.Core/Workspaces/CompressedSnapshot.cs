@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace SignalEngine.Grains;
+namespace SignalEngine.Core.Workspaces;
 
 /// <summary>
 /// Brotli (quality 1) around a workspace snapshot, as grain storage keeps it: the rings of a 20-user

@@ -2,7 +2,7 @@ using SignalEngine.Core.Events;
 using SignalEngine.Core.Rules;
 using SignalEngine.Core.Workspaces;
 
-namespace SignalEngine.Grains.Tests;
+namespace SignalEngine.Core.Tests.Workspaces;
 
 public sealed class CompressedSnapshotTests
 {
