@@ -34,4 +34,22 @@ public sealed class EngineSettingsTests
         Assert.Contains(error.Errors, e => e.StartsWith("SIGNALENGINE_SILO_PORT: '70000'", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("SIGNALENGINE_PARTITIONS: 'many'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Delivery_interval_and_idle_time_are_read_and_bounded()
+    {
+        var defaults = EngineSettings.From(Config());
+        Assert.Null(defaults.DeliveryInterval); // each mode keeps its own default
+        Assert.Equal(TimeSpan.FromMinutes(15), defaults.WorkspaceIdleAfter);
+
+        var set = EngineSettings.From(Config(("SIGNALENGINE_DELIVERY_INTERVAL_MS", "50"), ("SIGNALENGINE_WORKSPACE_IDLE_MINUTES", "2")));
+        Assert.Equal(TimeSpan.FromMilliseconds(50), set.DeliveryInterval);
+        Assert.Equal(TimeSpan.FromMinutes(2), set.WorkspaceIdleAfter);
+
+        // Orleans collects idle grains once a minute: an idle time of 1 minute would stop the silo at start.
+        var error = Assert.Throws<InvalidConfigurationException>(() => EngineSettings.From(Config(
+            ("SIGNALENGINE_DELIVERY_INTERVAL_MS", "0"), ("SIGNALENGINE_WORKSPACE_IDLE_MINUTES", "1"))));
+        Assert.Contains(error.Errors, e => e.StartsWith("SIGNALENGINE_DELIVERY_INTERVAL_MS:", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("SIGNALENGINE_WORKSPACE_IDLE_MINUTES:", StringComparison.Ordinal));
+    }
 }
