@@ -19,7 +19,7 @@ internal sealed class FakeBaselines : IWorkspaceBaselines
     public bool EverActive { get; set; }
     public int? FirstUserActivityDay { get; set; }
     public Dictionary<string, IReadOnlyList<string>> PilotMap { get; } = new(StringComparer.Ordinal);
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots => PilotMap;
+    public IReadOnlyList<PilotCohort> PilotCohorts => PilotCohort.Of(PilotMap);
 
     /// <summary>Active users in the 14 days up to the watermark / the 14 before / the 28 up to the watermark.</summary>
     public int ActiveLast14 { get; set; }
@@ -91,7 +91,7 @@ internal sealed class FakeBaselines : IWorkspaceBaselines
         throw new InvalidOperationException($"unexpected window {window.FirstDay}..{window.LastDay} for core features");
     }
 
-    public int DistinctModuleUsers(string module, IEnumerable<string> userIds, DayWindow window) =>
+    public int DistinctModuleUsers(string module, IReadOnlyList<string> userIds, DayWindow window) =>
         ModuleUsers.TryGetValue(module, out var users) ? userIds.Count(users.Contains) : 0;
 
     public int ModulesUsed(DayWindow window) => UsedModules;

@@ -82,10 +82,8 @@ public sealed record CohortShareCondition(int WindowDays, double ThresholdPercen
     public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
     {
         var window = DayWindow.Ending(point.Day, WindowDays);
-        foreach (var (module, pilots) in workspace.Pilots.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (module, cohort) in workspace.PilotCohorts)
         {
-            var cohort = pilots.Distinct(StringComparer.Ordinal).ToList();
-            if (cohort.Count == 0) continue;
             if (!point.HasData) { yield return Observation.NoData(module); continue; }
             var adopted = workspace.DistinctModuleUsers(module, cohort, window);
             var breached = adopted * 100.0 >= ThresholdPercent * cohort.Count;

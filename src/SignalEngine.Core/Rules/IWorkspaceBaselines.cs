@@ -5,6 +5,20 @@ namespace SignalEngine.Core.Rules;
 /// <summary>The median of a segment's workspaces for the peer comparison, and how many workspaces it is taken over.</summary>
 public readonly record struct PeerBaseline(double Median, int Workspaces);
 
+/// <summary>A module's pilot users, as the adoption rule reads them.</summary>
+public sealed record PilotCohort(string Module, IReadOnlyList<string> Users)
+{
+    /// <summary>
+    /// The cohorts of a profile's pilot map: ordered by module (so plays come out in a stable order), each
+    /// user once, modules without users left out. Computed once per profile, not per evaluation.
+    /// </summary>
+    public static IReadOnlyList<PilotCohort> Of(IReadOnlyDictionary<string, IReadOnlyList<string>> pilots) =>
+        pilots.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => new PilotCohort(p.Key, p.Value.Distinct(StringComparer.Ordinal).ToArray()))
+            .Where(c => c.Users.Count > 0)
+            .ToArray();
+}
+
 /// <summary>The read side of a workspace that rule conditions and the health score are computed from.</summary>
 public interface IWorkspaceBaselines
 {
@@ -18,7 +32,8 @@ public interface IWorkspaceBaselines
     /// <summary>Event time of the activation milestone, if reached.</summary>
     DateTimeOffset? ActivatedAt { get; }
 
-    IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots { get; }
+    /// <summary>The profile's pilot users per module, ordered by module, each user once; modules without pilots left out.</summary>
+    IReadOnlyList<PilotCohort> PilotCohorts { get; }
 
     /// <summary>The segment median of distinct core features used over 28 days, as last reported by the peers.</summary>
     PeerBaseline? Peers { get; }
@@ -45,7 +60,7 @@ public interface IWorkspaceBaselines
 
     int DistinctCoreFeatures(DayWindow window);
 
-    int DistinctModuleUsers(string module, IEnumerable<string> userIds, DayWindow window);
+    int DistinctModuleUsers(string module, IReadOnlyList<string> userIds, DayWindow window);
 
     /// <summary>Modules piloted or seen in events.</summary>
     IReadOnlySet<string> KnownModules { get; }

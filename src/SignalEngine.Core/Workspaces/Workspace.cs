@@ -47,6 +47,8 @@ public sealed partial class Workspace : IWorkspaceBaselines
     [ThreadStatic] private static HashSet<string>? t_observedKeys;
     [ThreadStatic] private static List<string>? t_vanishedKeys;
     [ThreadStatic] private static Dictionary<string, RuleState>? t_provisionalStates;
+    [ThreadStatic] private static HashSet<string>? t_stillActive;
+    [ThreadStatic] private static List<KeyValuePair<string, Play>>? t_knownPlays;
     private readonly Dictionary<string, ActivityBitmap> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, ActivityBitmap>> _moduleUsers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ActivityBitmap> _moduleDays = new(StringComparer.Ordinal);
@@ -70,6 +72,8 @@ public sealed partial class Workspace : IWorkspaceBaselines
     // change (more seats, new pilots) counts from when it happened and never rewrites the past.
     private readonly List<(int FromDay, WorkspaceProfile Profile)> _profiles = [];
     private WorkspaceProfile? _evaluationProfile;
+    private WorkspaceProfile? _cohortsProfile;
+    private IReadOnlyList<PilotCohort>? _cohorts;
 
     /// <summary>
     /// The anchor trails the newest evaluated day by at most this many days, so that re-running from it
@@ -412,7 +416,8 @@ public sealed partial class Workspace : IWorkspaceBaselines
         var changes = new List<Play>();
         // Most workspaces have no play at all: nothing to reconcile.
         if (run.Fired.Count == 0 && _plays.Count == 0) return changes;
-        var stillActive = new HashSet<string>(StringComparer.Ordinal);
+        var stillActive = t_stillActive ??= new HashSet<string>(StringComparer.Ordinal);
+        stillActive.Clear();
         foreach (var (key, state) in finalStates)
         {
             if (!state.IsActive) continue;
@@ -433,7 +438,11 @@ public sealed partial class Workspace : IWorkspaceBaselines
             }
         }
 
-        foreach (var (playId, play) in _plays.ToList())
+        // A copy, since statuses are rewritten while walking (reused: this runs on every delivery of a workspace with plays).
+        var published = t_knownPlays ??= [];
+        published.Clear();
+        published.AddRange(_plays);
+        foreach (var (playId, play) in published)
         {
             if (run.Fired.ContainsKey(playId)) continue;
             if (DayOf(play.EpisodeStart) >= run.FromDay)
@@ -449,7 +458,9 @@ public sealed partial class Workspace : IWorkspaceBaselines
                 : play.Status;
             if (status != play.Status) changes.Add(_plays[playId] = WithStatus(play, status, run, playId, processingTime));
         }
-        ApplyInhibition(changes);
+        // Holds follow play statuses only: when none changed, none can.
+        if (changes.Count > 0) ApplyInhibition(changes);
+        published.Clear();
         return changes;
     }
 
@@ -595,6 +606,21 @@ public sealed partial class Workspace : IWorkspaceBaselines
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots => RuleProfile?.Pilots ?? NoPilots;
 
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoPilots = new Dictionary<string, IReadOnlyList<string>>();
+
+    public IReadOnlyList<PilotCohort> PilotCohorts
+    {
+        get
+        {
+            // Memoised per profile: evaluation runs on every delivery, the profile changes rarely.
+            var profile = RuleProfile;
+            if (!ReferenceEquals(profile, _cohortsProfile) || _cohorts is null)
+            {
+                _cohorts = profile is null ? [] : PilotCohort.Of(profile.Pilots);
+                _cohortsProfile = profile;
+            }
+            return _cohorts;
+        }
+    }
     public EventConventions Conventions => _catalogue.Conventions;
     public double? SurveyScoreAsOf(int day)
     {
@@ -633,12 +659,12 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     public int DistinctCoreFeatures(DayWindow window) => _coreFeatures.Values.Count(f => f.AnyIn(window));
 
-    public int DistinctModuleUsers(string module, IEnumerable<string> userIds, DayWindow window)
+    public int DistinctModuleUsers(string module, IReadOnlyList<string> userIds, DayWindow window)
     {
         if (!_moduleUsers.TryGetValue(module, out var users)) return 0;
         var count = 0;
-        foreach (var user in userIds)
-            if (users.TryGetValue(user, out var activity) && activity.AnyIn(window)) count++;
+        for (var i = 0; i < userIds.Count; i++)
+            if (users.TryGetValue(userIds[i], out var activity) && activity.AnyIn(window)) count++;
         return count;
     }
 
