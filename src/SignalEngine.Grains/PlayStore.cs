@@ -46,7 +46,9 @@ public sealed class MemoryPlayStore(PlayLedgerOptions options, IWebhookStore web
 {
     private readonly Dictionary<string, Play> _plays = new(StringComparer.Ordinal);
     private readonly Queue<string> _firingOrder = new();
-    private readonly LinkedList<PlayChange> _changes = new();
+    // In position order; entries before _firstRetained are trimmed (compacted in bulk, so trimming stays O(1)).
+    private readonly List<PlayChange> _changes = [];
+    private int _firstRetained;
     private readonly Dictionary<string, long> _positionOfEvent = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private long _head;
@@ -71,16 +73,11 @@ public sealed class MemoryPlayStore(PlayLedgerOptions options, IWebhookStore web
                 }
                 _plays[play.PlayId] = stored;
                 var change = new PlayChange(++_head, stored);
-                _changes.AddLast(change);
-                _positionOfEvent[change.EventId] = change.Position;
+                Append(change);
                 changes.Add(change);
             }
             while (_plays.Count > options.MaxRetainedPlays && _firingOrder.TryDequeue(out var oldest)) _plays.Remove(oldest);
-            while (_changes.Count > options.MaxRetainedPlays && _changes.First is { } first)
-            {
-                _changes.RemoveFirst();
-                if (_positionOfEvent.GetValueOrDefault(first.Value.EventId) == first.Value.Position) _positionOfEvent.Remove(first.Value.EventId);
-            }
+            TrimChanges();
         }
         await webhooks.EnqueueAsync(changes.Where(c => c.Delivered).ToList(), clock.GetUtcNow());
         return changes;
@@ -114,8 +111,8 @@ public sealed class MemoryPlayStore(PlayLedgerOptions options, IWebhookStore web
             if (!_sentDigests.Add(digest.Id)) return null;
             var lead = digest.Plays.OrderByDescending(p => p.Severity).ThenBy(p => p.FiredAt).First();
             change = new PlayChange(++_head, lead, digest);
-            _changes.AddLast(change);
-            _positionOfEvent[change.EventId] = change.Position;
+            Append(change);
+            TrimChanges();
         }
         await webhooks.EnqueueAsync([change], clock.GetUtcNow());
         return change;
@@ -141,7 +138,40 @@ public sealed class MemoryPlayStore(PlayLedgerOptions options, IWebhookStore web
 
     public Task<PlayChange[]> ChangesAfterAsync(long position, int max)
     {
-        lock (_lock) return Task.FromResult(_changes.Where(c => c.Position > position).Take(max).ToArray());
+        lock (_lock)
+        {
+            // Every feed read asks for the head of up to MaxRetainedPlays changes: find it by position, not by a walk.
+            var (low, high) = (_firstRetained, _changes.Count);
+            while (low < high)
+            {
+                var middle = low + (high - low) / 2;
+                if (_changes[middle].Position <= position) low = middle + 1;
+                else high = middle;
+            }
+            var count = Math.Clamp(_changes.Count - low, 0, Math.Max(max, 0));
+            return Task.FromResult(_changes.GetRange(low, count).ToArray());
+        }
+    }
+
+    private void Append(PlayChange change)
+    {
+        _changes.Add(change);
+        _positionOfEvent[change.EventId] = change.Position;
+    }
+
+    private void TrimChanges()
+    {
+        while (_changes.Count - _firstRetained > options.MaxRetainedPlays)
+        {
+            var first = _changes[_firstRetained];
+            _changes[_firstRetained++] = null!;
+            if (_positionOfEvent.GetValueOrDefault(first.EventId) == first.Position) _positionOfEvent.Remove(first.EventId);
+        }
+        if (_firstRetained > 1024 && _firstRetained > _changes.Count / 2)
+        {
+            _changes.RemoveRange(0, _firstRetained);
+            _firstRetained = 0;
+        }
     }
 
     public Task<long?> PositionOfAsync(string eventId)
