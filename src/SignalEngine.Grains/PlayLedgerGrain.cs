@@ -78,13 +78,12 @@ public sealed class PlayLedgerGrain(
         return sent.Count;
     }
 
+    // Every change, delivered or not, so that the feeds see consecutive positions and need not read the store back.
     private async Task NotifyAsync(IReadOnlyList<PlayChange> changes)
     {
-        if (changes.Where(c => c.Delivered).ToArray() is { Length: > 0 } delivered)
-        {
-            var update = new PlayChangeBatch(delivered);
-            await _observers.Notify(observer => observer.OnPlayChanges(update));
-        }
+        if (changes.Count == 0) return;
+        var update = new PlayChangeBatch([.. changes]);
+        await _observers.Notify(observer => observer.OnPlayChanges(update));
     }
 
     public Task<Play[]> Query(PlayQuery query) => store.QueryAsync(query);

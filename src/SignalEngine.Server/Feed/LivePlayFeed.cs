@@ -7,10 +7,11 @@ namespace SignalEngine.Server.Feed;
 
 /// <summary>
 /// This silo's window on the play feed, fanned out to every connected live-feed client through a bounded
-/// channel each. It reads the feed from the play store in position order — woken at once by the ledger's
-/// push, and polling every second as well — so a push lost to a crash (the ledger moving to another silo,
-/// a workspace re-deriving a play after its silo died) never leaves a hole: nothing is skipped, nothing
-/// repeated. A client that falls more than <see cref="ClientBufferSize"/> changes behind is disconnected.
+/// channel each. The feed goes out in position order with no hole: the ledger pushes every change it records,
+/// and a push that continues the feed exactly (the next position) is published as it is; a gap (a push lost to
+/// a crash, the ledger moving to another silo, pushes overtaking each other) is filled by reading the play
+/// store, and so is every second without a push. Nothing is skipped, nothing repeated. A client that falls
+/// more than <see cref="ClientBufferSize"/> changes behind is disconnected.
 /// </summary>
 public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> logger) : BackgroundService, IPlayObserver
 {
@@ -19,7 +20,8 @@ public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> log
     private static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<Guid, (Func<Play, bool> Filter, Channel<PlayChange> Channel)> _clients = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Channel<PlayChange[]> _pushed = Channel.CreateUnbounded<PlayChange[]>(new UnboundedChannelOptions { SingleReader = true });
+    // Written and read by the feed loop only.
     private long _position = -1;
 
     public bool IsSubscribed { get; private set; }
@@ -33,10 +35,10 @@ public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> log
         return new FeedSubscription(channel.Reader, () => _clients.TryRemove(id, out _));
     }
 
-    /// <summary>The ledger's push: only a wake-up call; the changes themselves are read in order from the store.</summary>
+    /// <summary>The ledger's push, handed to the feed loop, which publishes it if it continues the feed.</summary>
     public Task OnPlayChanges(PlayChangeBatch batch)
     {
-        if (batch.Changes.Any(c => c.Position > Interlocked.Read(ref _position))) _wake.Release();
+        _pushed.Writer.TryWrite(batch.Changes);
         return Task.CompletedTask;
     }
 
@@ -48,22 +50,22 @@ public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> log
         {
             try
             {
-                if (_position < 0) Interlocked.Exchange(ref _position, await ledger.Head());
-                PlayChange[] changes;
-                do
-                {
-                    changes = await ledger.ChangesAfter(Interlocked.Read(ref _position), 500);
-                    Publish(changes);
-                }
-                while (changes.Length == 500);
+                if (_position < 0) _position = await ledger.Head();
+                await CatchUpAsync(ledger);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(ex, "Could not read the play feed; retrying");
             }
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            poll.CancelAfter(PollEvery);
             try
             {
-                await _wake.WaitAsync(PollEvery, stoppingToken);
+                await _pushed.Reader.WaitToReadAsync(poll.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A second without a push: read the store anyway, in case one was lost.
             }
             catch (OperationCanceledException)
             {
@@ -74,20 +76,51 @@ public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> log
         foreach (var client in _clients.Values) client.Channel.Writer.TryComplete();
     }
 
-    private void Publish(PlayChange[] changes)
+    /// <summary>Publishes what was pushed while it continues the feed; at a gap, or when nothing was pushed, reads the store.</summary>
+    private async Task CatchUpAsync(IPlayLedgerGrain ledger)
+    {
+        var pushed = false;
+        while (_pushed.Reader.TryRead(out var changes))
+        {
+            pushed = true;
+            if (!PublishIfContinuous(changes)) await ReadStoreAsync(ledger);
+        }
+        if (!pushed) await ReadStoreAsync(ledger);
+    }
+
+    private bool PublishIfContinuous(PlayChange[] changes)
     {
         foreach (var change in changes)
         {
-            Interlocked.Exchange(ref _position, Math.Max(Interlocked.Read(ref _position), change.Position));
-            if (!change.Delivered) continue;
-            foreach (var (id, client) in _clients)
+            if (change.Position <= _position) continue;
+            if (change.Position != _position + 1) return false;
+            Publish(change);
+        }
+        return true;
+    }
+
+    private async Task ReadStoreAsync(IPlayLedgerGrain ledger)
+    {
+        PlayChange[] changes;
+        do
+        {
+            changes = await ledger.ChangesAfter(_position, 500);
+            foreach (var change in changes) Publish(change);
+        }
+        while (changes.Length == 500);
+    }
+
+    private void Publish(PlayChange change)
+    {
+        _position = Math.Max(_position, change.Position);
+        if (!change.Delivered) return;
+        foreach (var (id, client) in _clients)
+        {
+            if (!client.Filter(change.Play)) continue;
+            if (!client.Channel.Writer.TryWrite(change))
             {
-                if (!client.Filter(change.Play)) continue;
-                if (!client.Channel.Writer.TryWrite(change))
-                {
-                    client.Channel.Writer.TryComplete(new SlowConsumerException($"the client fell more than {ClientBufferSize} plays behind"));
-                    _clients.TryRemove(id, out _);
-                }
+                client.Channel.Writer.TryComplete(new SlowConsumerException($"the client fell more than {ClientBufferSize} plays behind"));
+                _clients.TryRemove(id, out _);
             }
         }
     }

@@ -47,6 +47,32 @@ public sealed class FeedAndLifecycleTests(EngineServerFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task A_change_whose_push_was_lost_still_reaches_the_live_feed_in_position_order()
+    {
+        var ws = NewWorkspace();
+        await PutProfile(Http, ws, Profile(seats: 100));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var stream = await Open(fixture.Server.NewClient(), $"/v1/plays/stream?workspaceId={ws}", null, cancel.Token);
+
+        // Recorded in the store without the ledger's push, as when a push is lost in a failover.
+        var unpushed = new Core.Plays.Play
+        {
+            PlayId = "pl_unpushed_" + ws, WorkspaceId = ws, RuleId = "risk.sponsor_change", EpisodeStart = new DateOnly(2026, 11, 23),
+            Kind = Core.Plays.PlayKind.ChurnRisk, Severity = Core.Plays.Severity.High, Title = "t", FiredAt = DateTimeOffset.UtcNow, EventTime = DateTimeOffset.UtcNow,
+            Owner = new Core.Plays.PlayOwner(Core.Plays.OwnerRole.Csm, "Dana"), Tier = 1,
+            Evidence = new Core.Plays.Evidence("count(crm.sponsor_changed)", 1, null, null, 1, "30d", ">="), Health = new Core.Plays.HealthAtFiring(80, "green"),
+        };
+        await fixture.Server.Services.GetRequiredService<IPlayStore>().RecordAsync([unpushed]);
+        // The next play is pushed; the feed sees a gap before it and fills it from the store first.
+        await PostEvents(Http, Json(Event(ws, "l", "u1", "limit.reached")));
+
+        var first = await stream.NextAsync(cancel.Token);
+        var second = await stream.NextAsync(cancel.Token);
+        Assert.Equal("pl_unpushed_" + ws, JsonNode.Parse(first.Data)!["playId"]!.GetValue<string>());
+        Assert.Equal("expansion.usage_limit", JsonNode.Parse(second.Data)!["ruleId"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task An_unknown_Last_Event_ID_is_said_plainly()
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
