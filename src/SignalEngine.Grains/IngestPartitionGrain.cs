@@ -36,7 +36,7 @@ public sealed class IngestPartitionGrain(
         var events = batch.Events;
         var duplicate = new bool[events.Length];
         var now = clock.GetUtcNow();
-        var byWorkspace = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var byWorkspace = new Dictionary<string, List<UsageEvent>>(StringComparer.Ordinal);
         for (var i = 0; i < events.Length; i++)
         {
             var e = events[i];
@@ -45,12 +45,13 @@ public sealed class IngestPartitionGrain(
                 duplicate[i] = true;
                 continue;
             }
-            if (!byWorkspace.TryGetValue(e.WorkspaceId, out var indexes)) byWorkspace[e.WorkspaceId] = indexes = [];
-            indexes.Add(i);
+            if (!byWorkspace.TryGetValue(e.WorkspaceId, out var accepted)) byWorkspace[e.WorkspaceId] = accepted = [];
+            accepted.Add(e);
         }
         if (byWorkspace.Count == 0) return new IngestReceipt(duplicate);
 
-        var groups = byWorkspace.Select(g => (g.Key, g.Value.Select(i => events[i]).ToArray())).ToList();
+        var groups = new List<(string WorkspaceId, UsageEvent[] Events)>(byWorkspace.Count);
+        foreach (var (workspace, accepted) in byWorkspace) groups.Add((workspace, [.. accepted]));
         IReadOnlyCollection<string> failed;
         try
         {
@@ -58,13 +59,13 @@ public sealed class IngestPartitionGrain(
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "The event log did not take {Count} events", groups.Sum(g => g.Item2.Length));
+            logger.LogWarning(ex, "The event log did not take {Count} events", groups.Sum(g => g.Events.Length));
             failed = byWorkspace.Keys;
         }
         if (failed.Count > 0)
         {
             foreach (var workspace in failed)
-                foreach (var i in byWorkspace[workspace]) _window.Forget(events[i].WorkspaceId, events[i].EventId);
+                foreach (var e in byWorkspace[workspace]) _window.Forget(e.WorkspaceId, e.EventId);
             throw new IngestUnavailableException($"{failed.Count} of {byWorkspace.Count} workspaces could not take their events; retry the batch");
         }
         return new IngestReceipt(duplicate);

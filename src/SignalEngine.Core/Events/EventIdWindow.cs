@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -62,13 +63,20 @@ public sealed class EventIdWindow(DeduplicationOptions options)
         if (_seen.TryGetValue(entry.Key, out var at) && at == entry.ReceivedAt) _seen.Remove(entry.Key);
     }
 
+    // The UTF-16 bytes of workspaceId, a 0 char, eventId, hashed in one go: an incremental XxHash128 object per
+    // event was a fifth of everything the engine allocated under load.
     private static UInt128 KeyOf(string workspaceId, string eventId)
     {
-        var hash = new XxHash128();
-        hash.Append(MemoryMarshal.AsBytes(workspaceId.AsSpan()));
-        hash.Append([0, 0]);
-        hash.Append(MemoryMarshal.AsBytes(eventId.AsSpan()));
-        return hash.GetCurrentHashAsUInt128();
+        var length = (workspaceId.Length + 1 + eventId.Length) * sizeof(char);
+        byte[]? rented = null;
+        var buffer = length <= 1024 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        MemoryMarshal.AsBytes(workspaceId.AsSpan()).CopyTo(buffer);
+        buffer[workspaceId.Length * sizeof(char)] = 0;
+        buffer[workspaceId.Length * sizeof(char) + 1] = 0;
+        MemoryMarshal.AsBytes(eventId.AsSpan()).CopyTo(buffer[((workspaceId.Length + 1) * sizeof(char))..]);
+        var key = XxHash128.HashToUInt128(buffer);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        return key;
     }
 }
 

@@ -48,6 +48,19 @@ public class EventIdWindowTests
     }
 
     [Fact]
+    public void Ids_longer_than_the_stack_buffer_are_told_apart_by_their_last_character()
+    {
+        var window = new EventIdWindow(new DeduplicationOptions());
+        var workspace = "ws_" + new string('w', 300);
+        var id = new string('e', 600);
+        Assert.True(window.TryAdd(workspace, id + "1", T0));
+        Assert.True(window.TryAdd(workspace, id + "2", T0));
+        Assert.False(window.TryAdd(workspace, id + "1", T0));
+        Assert.True(window.Contains(workspace, id + "2"));
+        Assert.False(window.Contains(workspace + "x", id + "2"));
+    }
+
+    [Fact]
     public void An_id_is_remembered_for_the_whole_window_and_forgotten_after_it()
     {
         var window = new EventIdWindow(new DeduplicationOptions { Window = TimeSpan.FromHours(24) });
