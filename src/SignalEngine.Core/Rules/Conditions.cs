@@ -38,14 +38,18 @@ public sealed record SignalCountCondition(string EventName, int WindowDays, int 
 
     public override IEnumerable<string> SignalEvents => [EventName];
 
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    public override void Observe(IWorkspaceBaselines workspace, EvaluationPoint point, List<Observation> observations)
     {
         // A silent workspace keeps its state: the window moving on without data is not a change.
-        if (!point.HasData) { yield return Observation.NoData(null); yield break; }
-        var count = workspace.SignalCount(EventName, DayWindow.Ending(point.Day, WindowDays));
-        Func<Evidence> evidence = () => new Evidence($"count({EventName})", count, null, null, MinCount, Windows.Days(WindowDays), ">=");
-        yield return new Observation(null, count >= MinCount, count < MinCount, evidence);
+        if (!point.HasData) { observations.Add(Observation.NoData(null)); return; }
+        var count = Count(workspace, point);
+        observations.Add(new Observation(null, count >= MinCount, count < MinCount));
     }
+
+    public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject) =>
+        new($"count({EventName})", Count(workspace, point), null, null, MinCount, Windows.Days(WindowDays), ">=");
+
+    private long Count(IWorkspaceBaselines workspace, EvaluationPoint point) => workspace.SignalCount(EventName, DayWindow.Ending(point.Day, WindowDays));
 }
 
 /// <summary>
@@ -56,19 +60,24 @@ public sealed record SeatRatioCondition(int WindowDays, double ThresholdPercent,
 {
     public override int LookbackDays => WindowDays;
 
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    public override void Observe(IWorkspaceBaselines workspace, EvaluationPoint point, List<Observation> observations)
     {
-        if (workspace.SeatsPurchased is not ({ } seats and > 0)) yield break;
-        if (!point.HasData) { yield return Observation.NoData(null); yield break; }
-        var users = workspace.DistinctActiveUsers(DayWindow.Ending(point.Day, WindowDays));
+        if (workspace.SeatsPurchased is not ({ } seats and > 0)) return;
+        if (!point.HasData) { observations.Add(Observation.NoData(null)); return; }
+        var users = Users(workspace, point);
         // Compare users × 100 with threshold × seats so 90 of 100 seats is exactly 90%, not 89.999...
-        var breached = users * 100.0 >= ThresholdPercent * seats;
-        var cleared = users * 100.0 < (RecoveryPercent ?? ThresholdPercent) * seats;
-        var percent = Math.Round(users * 100.0 / seats, 2);
-        Func<Evidence> evidence = () => new Evidence("seat_utilisation_percent", percent, users, seats, ThresholdPercent, Windows.Days(WindowDays), ">=",
-            $"{users} of {seats} seats active");
-        yield return new Observation(null, breached, cleared, evidence);
+        observations.Add(new Observation(null, users * 100.0 >= ThresholdPercent * seats, users * 100.0 < (RecoveryPercent ?? ThresholdPercent) * seats));
     }
+
+    public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
+    {
+        var seats = workspace.SeatsPurchased ?? 0;
+        var users = Users(workspace, point);
+        var percent = seats > 0 ? Math.Round(users * 100.0 / seats, 2) : 0;
+        return new Evidence("seat_utilisation_percent", percent, users, seats, ThresholdPercent, Windows.Days(WindowDays), ">=", $"{users} of {seats} seats active");
+    }
+
+    private int Users(IWorkspaceBaselines workspace, EvaluationPoint point) => workspace.DistinctActiveUsers(DayWindow.Ending(point.Day, WindowDays));
 }
 
 /// <summary>
@@ -79,20 +88,26 @@ public sealed record CohortShareCondition(int WindowDays, double ThresholdPercen
 {
     public override int LookbackDays => WindowDays;
 
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    public override void Observe(IWorkspaceBaselines workspace, EvaluationPoint point, List<Observation> observations)
     {
         var window = DayWindow.Ending(point.Day, WindowDays);
         foreach (var (module, cohort) in workspace.PilotCohorts)
         {
-            if (!point.HasData) { yield return Observation.NoData(module); continue; }
+            if (!point.HasData) { observations.Add(Observation.NoData(module)); continue; }
             var adopted = workspace.DistinctModuleUsers(module, cohort, window);
-            var breached = adopted * 100.0 >= ThresholdPercent * cohort.Count;
-            var cleared = adopted * 100.0 < (RecoveryPercent ?? ThresholdPercent) * cohort.Count;
-            var percent = Math.Round(adopted * 100.0 / cohort.Count, 2);
-            Func<Evidence> evidence = () => new Evidence($"pilot_adoption_percent({module})", percent, adopted, cohort.Count, ThresholdPercent, Windows.Days(WindowDays), ">=",
-                $"{adopted} of {cohort.Count} pilot users used {module}");
-            yield return new Observation(module, breached, cleared, evidence);
+            observations.Add(new Observation(module,
+                adopted * 100.0 >= ThresholdPercent * cohort.Count,
+                adopted * 100.0 < (RecoveryPercent ?? ThresholdPercent) * cohort.Count));
         }
+    }
+
+    public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
+    {
+        var cohort = workspace.PilotCohorts.FirstOrDefault(c => c.Module == subject)?.Users ?? [];
+        var adopted = workspace.DistinctModuleUsers(subject ?? "", cohort, DayWindow.Ending(point.Day, WindowDays));
+        var percent = cohort.Count > 0 ? Math.Round(adopted * 100.0 / cohort.Count, 2) : 0;
+        return new Evidence($"pilot_adoption_percent({subject})", percent, adopted, cohort.Count, ThresholdPercent, Windows.Days(WindowDays), ">=",
+            $"{adopted} of {cohort.Count} pilot users used {subject}");
     }
 }
 
@@ -110,30 +125,37 @@ public sealed record ChangeCondition(UsageMetric Metric, int WindowDays, ChangeD
 
     public override int LookbackDays => 2 * WindowDays;
 
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    public override void Observe(IWorkspaceBaselines workspace, EvaluationPoint point, List<Observation> observations)
     {
-        if (!point.IsComplete || !point.HasData) { yield return Observation.NoData(null); yield break; }
+        if (!point.IsComplete || !point.HasData) { observations.Add(Observation.NoData(null)); return; }
         var current = DayWindow.Ending(point.Day, WindowDays);
         // A telemetry gap inside the window is missing data, not a drop: compare windows only when the
         // current one has data on (nearly) as many days as the earlier one. Weekends without events
         // are in both windows alike.
-        if (DataDays(workspace, current) < MinimumDataDaysRatio * DataDays(workspace, current.Previous)) { yield return Observation.NoData(null); yield break; }
-        var now = Windows.Read(workspace, Metric, current);
-        var before = Windows.Read(workspace, Metric, current.Previous);
+        if (DataDays(workspace, current) < MinimumDataDaysRatio * DataDays(workspace, current.Previous)) { observations.Add(Observation.NoData(null)); return; }
+        var (now, before) = Read(workspace, current);
+        if (IsThin(before)) { observations.Add(new Observation(null, false, true)); return; }
+        var moved = Direction == ChangeDirection.Drop ? -Change(now, before) : Change(now, before);
+        observations.Add(new Observation(null, moved >= ThresholdPercent, moved < (RecoveryPercent ?? ThresholdPercent)));
+    }
+
+    public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
+    {
+        var (now, before) = Read(workspace, DayWindow.Ending(point.Day, WindowDays));
         var name = Windows.Name(Metric);
-        if (before < MinimumBaseline || before <= 0)
-        {
-            Func<Evidence> thin = () => new Evidence(name, now, before, null, ThresholdPercent, Windows.Days(WindowDays), "baseline below minimum");
-            yield return new Observation(null, false, true, thin);
-            yield break;
-        }
-        var change = (now - before) / before * 100;
-        var moved = Direction == ChangeDirection.Drop ? -change : change;
-        Func<Evidence> evidence = () => new Evidence(name, now, before, null, ThresholdPercent, Windows.Days(WindowDays),
+        if (IsThin(before)) return new Evidence(name, now, before, null, ThresholdPercent, Windows.Days(WindowDays), "baseline below minimum");
+        var change = Change(now, before);
+        return new Evidence(name, now, before, null, ThresholdPercent, Windows.Days(WindowDays),
             Direction == ChangeDirection.Drop ? "drop % >=" : "growth % >=",
             $"{Windows.Number(Math.Round(change, 1))}% ({Windows.Number(now)} in the last {WindowDays} days vs {Windows.Number(before)} in the {WindowDays} before)");
-        yield return new Observation(null, moved >= ThresholdPercent, moved < (RecoveryPercent ?? ThresholdPercent), evidence);
     }
+
+    private (double Now, double Before) Read(IWorkspaceBaselines workspace, DayWindow current) =>
+        (Windows.Read(workspace, Metric, current), Windows.Read(workspace, Metric, current.Previous));
+
+    private bool IsThin(double before) => before < MinimumBaseline || before <= 0;
+
+    private static double Change(double now, double before) => (now - before) / before * 100;
 
     private static int DataDays(IWorkspaceBaselines workspace, DayWindow window)
     {
@@ -153,21 +175,32 @@ public sealed record AnomalyCondition(double ZThreshold, double RecoveryZ, int M
 {
     public override int LookbackDays => 7 * MaxWeeks;
 
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    public override void Observe(IWorkspaceBaselines workspace, EvaluationPoint point, List<Observation> observations)
     {
-        if (!point.IsComplete || !point.HasData) { yield return Observation.NoData(null); yield break; }
+        if (!point.IsComplete || !point.HasData || Measure(workspace, point) is not { } m) { observations.Add(Observation.NoData(null)); return; }
+        observations.Add(new Observation(null, m.Z <= ZThreshold, m.Z > RecoveryZ));
+    }
+
+    public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
+    {
+        var m = Measure(workspace, point) ?? default;
+        return new Evidence("daily_active_users", m.Today, m.Median, null, ZThreshold, $"same weekday, {m.Weeks} weeks", "robust z <=",
+            string.Create(CultureInfo.InvariantCulture, $"z = {m.Z:0.##} (median {m.Median:0.##}, scale {m.Scale:0.##})"));
+    }
+
+    /// <summary>Today's daily active users against the same weekday of earlier weeks with data; null with too few of them.</summary>
+    private (double Today, double Z, double Median, double Scale, int Weeks)? Measure(IWorkspaceBaselines workspace, EvaluationPoint point)
+    {
         var history = new List<double>(MaxWeeks);
         for (var week = 1; week <= MaxWeeks; week++)
         {
             var day = point.Day - 7 * week;
             if (workspace.HasDataOn(day)) history.Add(workspace.DailyActiveUsers(day));
         }
-        if (history.Count < MinWeeks) { yield return Observation.NoData(null); yield break; }
+        if (history.Count < MinWeeks) return null;
         var today = workspace.DailyActiveUsers(point.Day);
         var z = RobustZ.Of(today, history, out var median, out var scale);
-        Func<Evidence> evidence = () => new Evidence("daily_active_users", today, median, null, ZThreshold, $"same weekday, {history.Count} weeks", "robust z <=",
-            string.Create(CultureInfo.InvariantCulture, $"z = {z:0.##} (median {median:0.##}, scale {scale:0.##})"));
-        yield return new Observation(null, z <= ZThreshold, z > RecoveryZ, evidence);
+        return (today, z, median, scale, history.Count);
     }
 }
 
@@ -200,15 +233,25 @@ public sealed record AbsenceCondition(int Days) : RuleCondition
 
     public override int LookbackDays => Days;
 
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    public override void Observe(IWorkspaceBaselines workspace, EvaluationPoint point, List<Observation> observations)
     {
         // "Previously active": before its first user, a workspace is not silent, it has not started.
-        if (workspace.FirstUserActivityDay is not { } first || point.Day < first) yield break;
-        var last = workspace.LastUserActivityOnOrBefore(point.Day);
-        var silentDays = last is { } l ? point.Day - l : Days + ActivityBitmap.Span;
-        Func<Evidence> evidence = () => new Evidence("days_without_user_activity", silentDays, null, null, Days, Windows.Days(Days), ">=",
+        if (workspace.FirstUserActivityDay is not { } first || point.Day < first) return;
+        var (silentDays, _) = Silence(workspace, point);
+        observations.Add(new Observation(null, silentDays >= Days, silentDays < Days));
+    }
+
+    public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
+    {
+        var (silentDays, last) = Silence(workspace, point);
+        return new Evidence("days_without_user_activity", silentDays, null, null, Days, Windows.Days(Days), ">=",
             last is { } d ? $"last user activity on {DateOnly.FromDateTime(EventDay.Start(d).UtcDateTime):yyyy-MM-dd}" : "no user activity in the kept history");
-        yield return new Observation(null, silentDays >= Days, silentDays < Days, evidence);
+    }
+
+    private (int SilentDays, int? LastActive) Silence(IWorkspaceBaselines workspace, EvaluationPoint point)
+    {
+        var last = workspace.LastUserActivityOnOrBefore(point.Day);
+        return (last is { } l ? point.Day - l : Days + ActivityBitmap.Span, last);
     }
 
     public override DateTimeOffset? NextDue(IWorkspaceBaselines workspace) =>
@@ -226,16 +269,23 @@ public sealed record DeadlineCondition(int Days, int RelevantForDays) : RuleCond
 
     public override int LookbackDays => 0;
 
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    public override void Observe(IWorkspaceBaselines workspace, EvaluationPoint point, List<Observation> observations)
     {
-        if (workspace.CreatedAt is not { } created) yield break;
-        var reached = workspace.ActivatedAt is { } activated && activated <= point.At;
+        if (workspace.CreatedAt is not { } created) return;
+        var reached = Reached(workspace, point);
         var age = (point.At - created).TotalDays;
-        if (!reached && age > RelevantForDays) { yield return Observation.NoData(null); yield break; }
-        Func<Evidence> evidence = () => new Evidence("workspace_age_days", Math.Floor(age), null, null, Days, Windows.Days(Days), ">= without activation",
-            reached ? "activation milestone reached" : $"created {created:yyyy-MM-dd}, activation milestone not reached");
-        yield return new Observation(null, !reached && age >= Days, reached, evidence);
+        if (!reached && age > RelevantForDays) { observations.Add(Observation.NoData(null)); return; }
+        observations.Add(new Observation(null, !reached && age >= Days, reached));
     }
+
+    public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
+    {
+        var created = workspace.CreatedAt ?? point.At;
+        return new Evidence("workspace_age_days", Math.Floor((point.At - created).TotalDays), null, null, Days, Windows.Days(Days), ">= without activation",
+            Reached(workspace, point) ? "activation milestone reached" : $"created {created:yyyy-MM-dd}, activation milestone not reached");
+    }
+
+    private static bool Reached(IWorkspaceBaselines workspace, EvaluationPoint point) => workspace.ActivatedAt is { } activated && activated <= point.At;
 
     /// <summary>The deadline, while it can still matter: not activated, and not past the onboarding period.</summary>
     public override DateTimeOffset? NextDue(IWorkspaceBaselines workspace) =>
@@ -250,13 +300,21 @@ public sealed record BelowPeersCondition(int WindowDays, double RatioPercent, in
 {
     public override int LookbackDays => WindowDays;
 
-    public override IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    public override void Observe(IWorkspaceBaselines workspace, EvaluationPoint point, List<Observation> observations)
     {
-        if (workspace.Peers is not { } peers || peers.Workspaces < MinimumPeers || peers.Median <= 0) yield break;
-        if (!point.HasData) { yield return Observation.NoData(null); yield break; }
-        var mine = workspace.DistinctCoreFeatures(DayWindow.Ending(point.Day, WindowDays));
-        Func<Evidence> evidence = () => new Evidence("core_features_used", mine, peers.Median, null, RatioPercent, Windows.Days(WindowDays), "% of segment median <",
-            $"{mine} distinct core features vs segment median {Windows.Number(peers.Median)} over {peers.Workspaces} workspaces");
-        yield return new Observation(null, mine * 100.0 < RatioPercent * peers.Median, mine * 100.0 >= (RecoveryPercent ?? RatioPercent) * peers.Median, evidence);
+        if (workspace.Peers is not { } peers || peers.Workspaces < MinimumPeers || peers.Median <= 0) return;
+        if (!point.HasData) { observations.Add(Observation.NoData(null)); return; }
+        var mine = Mine(workspace, point);
+        observations.Add(new Observation(null, mine * 100.0 < RatioPercent * peers.Median, mine * 100.0 >= (RecoveryPercent ?? RatioPercent) * peers.Median));
     }
+
+    public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
+    {
+        var peers = workspace.Peers ?? default;
+        var mine = Mine(workspace, point);
+        return new Evidence("core_features_used", mine, peers.Median, null, RatioPercent, Windows.Days(WindowDays), "% of segment median <",
+            $"{mine} distinct core features vs segment median {Windows.Number(peers.Median)} over {peers.Workspaces} workspaces");
+    }
+
+    private int Mine(IWorkspaceBaselines workspace, EvaluationPoint point) => workspace.DistinctCoreFeatures(DayWindow.Ending(point.Day, WindowDays));
 }

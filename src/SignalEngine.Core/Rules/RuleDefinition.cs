@@ -47,26 +47,15 @@ public readonly record struct EvaluationPoint(int Day, DateTimeOffset At, bool I
 /// <summary>
 /// What a condition saw for one subject at one evaluation point. <see cref="Breached"/> starts (or keeps)
 /// an episode; <see cref="Cleared"/> ends it; between the two (hysteresis) nothing changes. An observation
-/// that is not <see cref="Known"/> (no data) changes nothing at all.
+/// that is not <see cref="Known"/> (no data) changes nothing at all. A value, not an object: rules are
+/// observed on every delivery; the evidence behind an observation is described only when it fires
+/// (<see cref="RuleCondition.Describe"/>).
 /// </summary>
-public sealed record Observation(string? Subject, bool Breached, bool Cleared, Func<Evidence> DescribeEvidence)
+public readonly record struct Observation(string? Subject, bool Breached, bool Cleared)
 {
-    private static readonly Evidence NoDataValue = new("no_data", 0, null, null, 0, "", "");
-    private static readonly Func<Evidence> NoDataEvidence = () => NoDataValue;
-
-    public Observation(string? Subject, bool Breached, bool Cleared, Evidence Evidence) : this(Subject, Breached, Cleared, () => Evidence)
-    {
-    }
-
     public bool Known { get; init; } = true;
 
-    /// <summary>
-    /// What the observation saw, for the play it may fire. Built on demand: a rule is observed on every
-    /// evaluation, but a play (and so its formatted evidence) is created only when an episode starts.
-    /// </summary>
-    public Evidence Evidence => DescribeEvidence();
-
-    public static Observation NoData(string? subject) => new(subject, false, false, NoDataEvidence) { Known = false };
+    public static Observation NoData(string? subject) => new(subject, false, false) { Known = false };
 }
 
 /// <summary>A rule's condition: reads the workspace's baselines and reports one observation per subject.</summary>
@@ -81,7 +70,22 @@ public abstract record RuleCondition
     /// </summary>
     public virtual bool IsTimeBased => false;
 
-    public abstract IEnumerable<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point);
+    /// <summary>Adds one observation per subject to <paramref name="observations"/> (none when the condition does not apply).</summary>
+    public abstract void Observe(IWorkspaceBaselines workspace, EvaluationPoint point, List<Observation> observations);
+
+    /// <summary>The observations of <paramref name="workspace"/> at <paramref name="point"/>, as a new list.</summary>
+    public IReadOnlyList<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
+    {
+        var observations = new List<Observation>();
+        Observe(workspace, point, observations);
+        return observations;
+    }
+
+    /// <summary>
+    /// What the observation of <paramref name="subject"/> at <paramref name="point"/> saw, for the play it fires.
+    /// Called with the workspace as it was observed, so it reads the same figures.
+    /// </summary>
+    public abstract Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject);
 
     /// <summary>How many days before the evaluated day this condition reads: bounds how far back history can be re-evaluated exactly.</summary>
     public abstract int LookbackDays { get; }

@@ -48,6 +48,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
     [ThreadStatic] private static List<string>? t_vanishedKeys;
     [ThreadStatic] private static Dictionary<string, RuleState>? t_provisionalStates;
     [ThreadStatic] private static HashSet<string>? t_stillActive;
+    [ThreadStatic] private static List<Observation>? t_observations;
     [ThreadStatic] private static List<KeyValuePair<string, Play>>? t_knownPlays;
     private readonly Dictionary<string, ActivityBitmap> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, ActivityBitmap>> _moduleUsers = new(StringComparer.Ordinal);
@@ -359,13 +360,16 @@ public sealed partial class Workspace : IWorkspaceBaselines
         // Scratch collections are reused: this runs once per delivered batch, and its garbage was a visible share of the cost.
         var observed = t_observedKeys ??= new HashSet<string>(StringComparer.Ordinal);
         var vanished = t_vanishedKeys ??= [];
+        var observations = t_observations ??= [];
         foreach (var rule in _catalogue.Rules)
         {
             if (!point.HasData && !rule.Condition.IsTimeBased) continue;
             observed.Clear();
             if (rule.AppliesTo(RuleProfile?.Tier, RuleProfile?.Segment))
             {
-                foreach (var observation in rule.Condition.Observe(this, point))
+                observations.Clear();
+                rule.Condition.Observe(this, point, observations);
+                foreach (var observation in observations)
                 {
                     var key = StateKey(rule.Id, observation.Subject);
                     observed.Add(key);
@@ -400,7 +404,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
                 else
                 {
                     health ??= _healthModel.Compute(this, point.Day);
-                    run.Fired[playId] = NewPlay(playId, rule, subject, after.EpisodeStartDay, observation!.Evidence, point.At, health);
+                    run.Fired[playId] = NewPlay(playId, rule, subject, after.EpisodeStartDay, rule.Condition.Describe(this, point, subject), point.At, health);
                 }
                 run.Resolved.Remove(playId);
                 break;

@@ -15,7 +15,7 @@ public class ConditionsTests
     {
         var baselines = new FakeBaselines();
         baselines.SignalCounts["support.ticket_escalated"] = count;
-        var observation = Assert.Single(new SignalCountCondition("support.ticket_escalated", 28, 2).Observe(baselines, baselines.Point()));
+        var observation = Assert.Single(new SignalCountCondition("support.ticket_escalated", 28, 2).Observed(baselines, baselines.Point()));
         Assert.Null(observation.Subject);
         Assert.Equal(breached, observation.Breached);
         Assert.Equal(cleared, observation.Cleared);
@@ -43,7 +43,7 @@ public class ConditionsTests
     public void Seat_ratio_breaches_at_the_threshold_and_clears_below_recovery(int seats, int users, bool breached, bool cleared)
     {
         var baselines = new FakeBaselines { SeatsPurchased = seats, ActiveLast28 = users };
-        var observation = Assert.Single(new SeatRatioCondition(28, 90, 85).Observe(baselines, baselines.Point()));
+        var observation = Assert.Single(new SeatRatioCondition(28, 90, 85).Observed(baselines, baselines.Point()));
         Assert.Equal(breached, observation.Breached);
         Assert.Equal(cleared, observation.Cleared);
         Assert.Equal(users, observation.Evidence.Baseline);
@@ -57,14 +57,14 @@ public class ConditionsTests
     public void Seat_ratio_observes_nothing_without_purchased_seats(int? seats)
     {
         var baselines = new FakeBaselines { SeatsPurchased = seats, ActiveLast28 = 50 };
-        Assert.Empty(new SeatRatioCondition(28, 90, 85).Observe(baselines, baselines.Point()));
+        Assert.Empty(new SeatRatioCondition(28, 90, 85).Observed(baselines, baselines.Point()));
     }
 
     [Fact]
     public void Seat_ratio_without_recovery_clears_below_the_threshold()
     {
         var baselines = new FakeBaselines { SeatsPurchased = 100, ActiveLast28 = 89 };
-        var observation = Assert.Single(new SeatRatioCondition(28, 90).Observe(baselines, baselines.Point()));
+        var observation = Assert.Single(new SeatRatioCondition(28, 90).Observed(baselines, baselines.Point()));
         Assert.True(observation.Cleared);
     }
 
@@ -78,7 +78,7 @@ public class ConditionsTests
         baselines.ModuleUsers["reports"] = ["a", "b", "c", "d", "zz"];
         baselines.ModuleUsers["billing"] = ["a"];
 
-        var observations = new CohortShareCondition(28, 80, 70).Observe(baselines, baselines.Point()).ToList();
+        var observations = new CohortShareCondition(28, 80, 70).Observed(baselines, baselines.Point()).ToList();
 
         Assert.Equal(["billing", "reports"], observations.Select(o => o.Subject));
         Assert.False(observations[0].Breached);   // 50%
@@ -95,7 +95,7 @@ public class ConditionsTests
         var baselines = new FakeBaselines();
         baselines.PilotMap["reports"] = ["a", "a", "b", "c", "d", "e"];
         baselines.ModuleUsers["reports"] = ["a", "b", "c", "d"];
-        var observation = Assert.Single(new CohortShareCondition(28, 80, 70).Observe(baselines, baselines.Point()));
+        var observation = Assert.Single(new CohortShareCondition(28, 80, 70).Observed(baselines, baselines.Point()));
         Assert.Equal(5, observation.Evidence.Limit);
         Assert.True(observation.Breached);
     }
@@ -118,7 +118,7 @@ public class ConditionsOfTheFullCatalogueTests
         Assert.False(observation.Breached);
         Assert.False(observation.Cleared);
         Assert.Equal("reports", observation.Subject);
-        Assert.True(new Observation(null, true, false, observation.Evidence).Known);
+        Assert.True(new Observation(null, true, false).Known);
     }
 
     public static TheoryData<string, RuleCondition> WindowConditions() => new()
@@ -140,7 +140,7 @@ public class ConditionsOfTheFullCatalogueTests
         baselines.PilotMap["reports"] = ["a"];
         baselines.Peers = new PeerBaseline(10, 5);
         baselines.DataDays = [];
-        var observations = condition.Observe(baselines, baselines.Point(hasData: false)).ToList();
+        var observations = condition.Observed(baselines, baselines.Point(hasData: false)).ToList();
         Assert.NotEmpty(observations);
         Assert.All(observations, o => Assert.False(o.Known, type));
         Assert.False(condition.IsTimeBased);
@@ -154,7 +154,7 @@ public class ConditionsOfTheFullCatalogueTests
         baselines.SeatsPurchased = 10;
         baselines.PilotMap["reports"] = ["a"];
         baselines.Peers = new PeerBaseline(10, 5);
-        var running = condition.Observe(baselines, baselines.Point(complete: false)).ToList();
+        var running = condition.Observed(baselines, baselines.Point(complete: false)).ToList();
         var completeDayConditions = type is "change" or "anomaly";
         Assert.Equal(completeDayConditions, running.All(o => !o.Known));
     }
@@ -196,7 +196,7 @@ public class ConditionsOfTheFullCatalogueTests
     {
         var condition = new ChangeCondition(UsageMetric.ActiveUsers, 21, ChangeDirection.Drop, 20, 5, 10);
         var baselines = WithWindows(UsageMetric.ActiveUsers, now, before);
-        var observation = Assert.Single(condition.Observe(baselines, baselines.Point()));
+        var observation = Assert.Single(condition.Observed(baselines, baselines.Point()));
         Assert.True(observation.Known);
         Assert.Equal((breached, cleared), (observation.Breached, observation.Cleared));
         Assert.Equal(now, observation.Evidence.Value);
@@ -214,7 +214,7 @@ public class ConditionsOfTheFullCatalogueTests
     {
         var condition = new ChangeCondition(metric, 21, ChangeDirection.Drop, 30, 10, 15);
         var baselines = WithWindows(metric, now, before);
-        Assert.Equal(breached, Assert.Single(condition.Observe(baselines, baselines.Point())).Breached);
+        Assert.Equal(breached, Assert.Single(condition.Observed(baselines, baselines.Point())).Breached);
     }
 
     [Theory]
@@ -225,7 +225,7 @@ public class ConditionsOfTheFullCatalogueTests
     {
         var condition = new ChangeCondition(UsageMetric.CoreEvents, 21, ChangeDirection.Growth, 50, 1);
         var baselines = WithWindows(UsageMetric.CoreEvents, now, before);
-        var observation = Assert.Single(condition.Observe(baselines, baselines.Point()));
+        var observation = Assert.Single(condition.Observed(baselines, baselines.Point()));
         Assert.Equal(breached, observation.Breached);
         Assert.Equal(!breached, observation.Cleared); // no recovery given: the threshold is the recovery line
     }
@@ -254,7 +254,7 @@ public class ConditionsOfTheFullCatalogueTests
         // The newest days of the current window (today included), the oldest of the earlier one.
         baselines.DataDays = [.. Enumerable.Range(0, currentDataDays).Select(i => Today - i), .. Enumerable.Range(current.Previous.FirstDay, earlierDataDays)];
 
-        var observation = Assert.Single(condition.Observe(baselines, baselines.Point()));
+        var observation = Assert.Single(condition.Observed(baselines, baselines.Point()));
         Assert.Equal(judged, observation.Known);
         Assert.Equal(judged, observation.Breached);
         Assert.False(observation.Cleared);
@@ -268,14 +268,14 @@ public class ConditionsOfTheFullCatalogueTests
         var current = DayWindow.Ending(Today, 21);
         // Data on every day of both windows, and on the ten days before them and after today.
         baselines.DataDays = [.. Enumerable.Range(current.Previous.FirstDay - 10, 42 + 20)];
-        Assert.True(Assert.Single(condition.Observe(baselines, baselines.Point())).Breached);
+        Assert.True(Assert.Single(condition.Observed(baselines, baselines.Point())).Breached);
         // One day of data less in the earlier window, five less in the current one: 16 against 20, exactly 80%.
         baselines.DataDays.Remove(current.Previous.FirstDay);
         foreach (var day in Enumerable.Range(current.FirstDay, 5)) baselines.DataDays.Remove(day);
-        Assert.True(Assert.Single(condition.Observe(baselines, baselines.Point())).Breached);
+        Assert.True(Assert.Single(condition.Observed(baselines, baselines.Point())).Breached);
         // A sixth day less: 15 against 20.
         baselines.DataDays.Remove(current.FirstDay + 5);
-        Assert.False(Assert.Single(condition.Observe(baselines, baselines.Point())).Known);
+        Assert.False(Assert.Single(condition.Observed(baselines, baselines.Point())).Known);
     }
 
     // ---- anomaly --------------------------------------------------------------------------------------------------------
@@ -303,7 +303,7 @@ public class ConditionsOfTheFullCatalogueTests
     public void Anomaly_breaches_at_a_robust_z_at_or_below_the_threshold_and_clears_above_the_recovery(int[] history, int today, bool breached, bool cleared)
     {
         var baselines = WithDailyActive(history, today);
-        var observation = Assert.Single(new AnomalyCondition(-3.5, -2, 4, 8).Observe(baselines, baselines.Point()));
+        var observation = Assert.Single(new AnomalyCondition(-3.5, -2, 4, 8).Observed(baselines, baselines.Point()));
         Assert.True(observation.Known);
         Assert.Equal((breached, cleared), (observation.Breached, observation.Cleared));
         Assert.Equal(today, observation.Evidence.Value);
@@ -317,7 +317,7 @@ public class ConditionsOfTheFullCatalogueTests
     public void Anomaly_threshold_is_inclusive(double threshold, bool breached)
     {
         var baselines = WithDailyActive([10, 10, 10, 10], 6);
-        Assert.Equal(breached, Assert.Single(new AnomalyCondition(threshold, -2, 4, 8).Observe(baselines, baselines.Point())).Breached);
+        Assert.Equal(breached, Assert.Single(new AnomalyCondition(threshold, -2, 4, 8).Observed(baselines, baselines.Point())).Breached);
     }
 
     [Fact]
@@ -326,12 +326,12 @@ public class ConditionsOfTheFullCatalogueTests
         // Nine weeks of history, the first one an outlier; weeks 2, 4 and 6 had no data at all.
         var baselines = WithDailyActive([10, 0, 10, 0, 10, 0, 10, 10, 100], 6);
         baselines.DataDays = [Today, .. new[] { 1, 3, 5, 7, 8, 9 }.Select(w => Today - 7 * w)];
-        var observation = Assert.Single(new AnomalyCondition(-3.5, -2, 4, 8).Observe(baselines, baselines.Point()));
+        var observation = Assert.Single(new AnomalyCondition(-3.5, -2, 4, 8).Observed(baselines, baselines.Point()));
         Assert.True(observation.Breached);
         Assert.Equal("same weekday, 5 weeks", observation.Evidence.Window); // weeks 1, 3, 5, 7, 8; week 9 is beyond maxWeeks
 
         baselines.DataDays = [Today, Today - 7, Today - 21, Today - 35];
-        Assert.False(Assert.Single(new AnomalyCondition(-3.5, -2, 4, 8).Observe(baselines, baselines.Point())).Known); // 3 weeks
+        Assert.False(Assert.Single(new AnomalyCondition(-3.5, -2, 4, 8).Observed(baselines, baselines.Point())).Known); // 3 weeks
     }
 
     [Fact]
@@ -362,7 +362,7 @@ public class ConditionsOfTheFullCatalogueTests
         baselines.UserActivityDays.Add(Today - 40);
         baselines.UserActivityDays.Add(Today - silentDays);
         baselines.UserActivityDays.Add(Today + 5); // activity after the point does not count
-        var observation = Assert.Single(new AbsenceCondition(14).Observe(baselines, baselines.Point(hasData: false)));
+        var observation = Assert.Single(new AbsenceCondition(14).Observed(baselines, baselines.Point(hasData: false)));
         Assert.Equal((breached, cleared), (observation.Breached, observation.Cleared));
         Assert.Equal(silentDays, observation.Evidence.Value);
         Assert.True(new AbsenceCondition(14).IsTimeBased);
@@ -372,7 +372,7 @@ public class ConditionsOfTheFullCatalogueTests
     public void Absence_observes_nothing_for_a_workspace_that_was_never_active()
     {
         var baselines = Baselines();
-        Assert.Empty(new AbsenceCondition(14).Observe(baselines, baselines.Point()));
+        Assert.Empty(new AbsenceCondition(14).Observed(baselines, baselines.Point()));
         Assert.Null(new AbsenceCondition(14).NextDue(baselines));
     }
 
@@ -385,7 +385,7 @@ public class ConditionsOfTheFullCatalogueTests
         baselines.EverActive = true;
         baselines.FirstUserActivityDay = Today + daysBeforeFirstUser;
         baselines.UserActivityDays.Add(Today + daysBeforeFirstUser);
-        var observations = new AbsenceCondition(14).Observe(baselines, baselines.Point(hasData: false)).ToList();
+        var observations = new AbsenceCondition(14).Observed(baselines, baselines.Point(hasData: false)).ToList();
         Assert.Equal(observed, observations.Count == 1);
         Assert.All(observations, o => Assert.Equal((false, true, 0.0), (o.Breached, o.Cleared, o.Evidence.Value)));
     }
@@ -395,7 +395,7 @@ public class ConditionsOfTheFullCatalogueTests
     {
         var baselines = Baselines();
         baselines.EverActive = true;
-        Assert.Empty(new AbsenceCondition(14).Observe(baselines, baselines.Point(hasData: false)));
+        Assert.Empty(new AbsenceCondition(14).Observed(baselines, baselines.Point(hasData: false)));
     }
 
     [Fact]
@@ -405,7 +405,7 @@ public class ConditionsOfTheFullCatalogueTests
         var baselines = Baselines();
         baselines.EverActive = true;
         baselines.FirstUserActivityDay = Today - 2 * ActivityBitmap.Span;
-        var observation = Assert.Single(new AbsenceCondition(14).Observe(baselines, baselines.Point(hasData: false)));
+        var observation = Assert.Single(new AbsenceCondition(14).Observed(baselines, baselines.Point(hasData: false)));
         Assert.True(observation.Breached);
         Assert.Equal(14 + ActivityBitmap.Span, observation.Evidence.Value);
     }
@@ -432,7 +432,7 @@ public class ConditionsOfTheFullCatalogueTests
         var point = new EvaluationPoint(Today, EventDay.Start(Today).AddHours(12), IsComplete: false, HasData: false);
         var baselines = Baselines();
         baselines.CreatedAt = point.At.AddDays(-ageDays);
-        var observation = Assert.Single(new DeadlineCondition(60, 90).Observe(baselines, point));
+        var observation = Assert.Single(new DeadlineCondition(60, 90).Observed(baselines, point));
         Assert.Equal((known, breached, cleared), (observation.Known, observation.Breached, observation.Cleared));
         Assert.Equal(baselines.CreatedAt.Value.AddDays(60), new DeadlineCondition(60, 90).NextDue(baselines));
     }
@@ -444,20 +444,20 @@ public class ConditionsOfTheFullCatalogueTests
         var baselines = Baselines();
         baselines.CreatedAt = point.At.AddDays(-200);
         baselines.ActivatedAt = point.At;
-        var observation = Assert.Single(new DeadlineCondition(60, 90).Observe(baselines, point));
+        var observation = Assert.Single(new DeadlineCondition(60, 90).Observed(baselines, point));
         Assert.True(observation.Known); // reached: judged whatever the age
         Assert.Equal((false, true), (observation.Breached, observation.Cleared));
         Assert.Null(new DeadlineCondition(60, 90).NextDue(baselines));
 
         baselines.ActivatedAt = point.At.AddTicks(1); // reached later than the point
-        Assert.False(Assert.Single(new DeadlineCondition(60, 90).Observe(baselines, point)).Known);
+        Assert.False(Assert.Single(new DeadlineCondition(60, 90).Observed(baselines, point)).Known);
     }
 
     [Fact]
     public void Deadline_observes_nothing_without_a_creation_date()
     {
         var baselines = Baselines();
-        Assert.Empty(new DeadlineCondition(60, 90).Observe(baselines, baselines.Point()));
+        Assert.Empty(new DeadlineCondition(60, 90).Observed(baselines, baselines.Point()));
         Assert.Null(new DeadlineCondition(60, 90).NextDue(baselines));
     }
 
@@ -473,7 +473,7 @@ public class ConditionsOfTheFullCatalogueTests
         var baselines = Baselines();
         baselines.CoreFeaturesLast28 = mine;
         baselines.Peers = new PeerBaseline(median, 5);
-        var observation = Assert.Single(new BelowPeersCondition(28, 50, 5, 60).Observe(baselines, baselines.Point()));
+        var observation = Assert.Single(new BelowPeersCondition(28, 50, 5, 60).Observed(baselines, baselines.Point()));
         Assert.Equal((breached, cleared), (observation.Breached, observation.Cleared));
         Assert.Equal(mine, observation.Evidence.Value);
         Assert.Equal(median, observation.Evidence.Baseline);
@@ -487,6 +487,6 @@ public class ConditionsOfTheFullCatalogueTests
     {
         var baselines = Baselines();
         baselines.Peers = median is { } m ? new PeerBaseline(m, workspaces) : null;
-        Assert.Empty(new BelowPeersCondition(28, 50, 5, 60).Observe(baselines, baselines.Point()));
+        Assert.Empty(new BelowPeersCondition(28, 50, 5, 60).Observed(baselines, baselines.Point()));
     }
 }

@@ -8,10 +8,9 @@ public class RuleStateMachineTests
 {
     private static readonly DateTimeOffset T0 = EventFactory.T0;
     private static readonly int Day0 = EventDay.Of(T0);
-    private static readonly Evidence SomeEvidence = new("m", 1, null, null, 1, "7d", ">=");
-    private static readonly Observation Breached = new(null, Breached: true, Cleared: false, SomeEvidence);
-    private static readonly Observation Cleared = new(null, Breached: false, Cleared: true, SomeEvidence);
-    private static readonly Observation InBand = new(null, Breached: false, Cleared: false, SomeEvidence);
+    private static readonly Observation Breached = new(null, Breached: true, Cleared: false);
+    private static readonly Observation Cleared = new(null, Breached: false, Cleared: true);
+    private static readonly Observation InBand = new(null, Breached: false, Cleared: false);
     private static readonly Observation NoData = Observation.NoData(null);
 
     private static RuleDefinition Rule(TimeSpan? @for = null, TimeSpan? keepFiringFor = null, TimeSpan? cooldown = null) => new()
