@@ -21,17 +21,19 @@ public static class EventsEndpoint
         if (!isJson && !isMessagePack)
             return ApiJson.Error(StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be {EventBatchReader.JsonContentType} or {EventBatchReader.MessagePackContentType}");
 
-        var body = await ReadBodyAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted);
-        if (body is null) return ApiJson.Error(StatusCodes.Status413PayloadTooLarge, $"body larger than {settings.MaxBodyBytes} bytes; send smaller batches");
-
         List<EventDraft> drafts;
-        try
+        // The drafts own everything they read, so the body goes back to the pool as soon as it is parsed.
+        using (var body = await ReadBodyAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted))
         {
-            drafts = isJson ? EventBatchReader.ReadJson(body.Value) : EventBatchReader.ReadMessagePack(body.Value);
-        }
-        catch (MalformedBatchException ex)
-        {
-            return ApiJson.Error(StatusCodes.Status400BadRequest, ex.Message);
+            if (body is null) return ApiJson.Error(StatusCodes.Status413PayloadTooLarge, $"body larger than {settings.MaxBodyBytes} bytes; send smaller batches");
+            try
+            {
+                drafts = isJson ? EventBatchReader.ReadJson(body.Memory) : EventBatchReader.ReadMessagePack(body.Memory);
+            }
+            catch (MalformedBatchException ex)
+            {
+                return ApiJson.Error(StatusCodes.Status400BadRequest, ex.Message);
+            }
         }
         if (drafts.Count > settings.MaxEventsPerRequest)
             return ApiJson.Error(StatusCodes.Status413PayloadTooLarge, $"{drafts.Count} events in one request; at most {settings.MaxEventsPerRequest}");
@@ -59,18 +61,54 @@ public static class EventsEndpoint
         return Results.Json(new IngestResponse(valid.Count - duplicates, duplicates, rejected), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
-    /// <summary>Reads the whole body, or returns null as soon as it exceeds <paramref name="limit"/>.</summary>
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the whole body into a pooled buffer, or returns null as soon as it exceeds <paramref name="limit"/>.
+    /// A batch body is tens of kilobytes: a fresh (and, once grown, large-object) array per request was most of
+    /// the engine's large-object allocation, and large objects are collected with gen2.
+    /// </summary>
+    private static async Task<PooledBody?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit) return null;
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 1, limit));
-        while (true)
+        // One byte more than announced, so the read that finds the end needs no room of its own.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp((request.ContentLength ?? 16 * 1024) + 1, 1, limit + 1));
+        var length = 0;
+        try
         {
-            var memory = buffer.GetMemory(16 * 1024);
-            var read = await request.Body.ReadAsync(memory, cancellationToken);
-            if (read == 0) return buffer.WrittenMemory;
-            buffer.Advance(read);
-            if (buffer.WrittenCount > limit) return null;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buffer.Length, limit + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    var body = new PooledBody(buffer, length);
+                    buffer = null;
+                    return body;
+                }
+                length += read;
+                if (length > limit) return null;
+            }
+        }
+        finally
+        {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private sealed class PooledBody(byte[] buffer, int length) : IDisposable
+    {
+        private byte[]? _buffer = buffer;
+
+        public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(PooledBody))).AsMemory(0, length);
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _buffer, null) is { } returned) ArrayPool<byte>.Shared.Return(returned);
         }
     }
 }

@@ -164,4 +164,47 @@ public sealed class EventsEndpointTests(EngineServerFixture fixture) : IClassFix
         Assert.Equal(413, status);
         Assert.Contains("262144", body!["error"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_body_without_a_length_is_read_whole_however_it_is_chunked_and_refused_past_the_limit()
+    {
+        var ws = NewWorkspace();
+        // ~70 KiB, well past the first buffer, sent in uneven chunks with no Content-Length.
+        var events = Enumerable.Range(0, 600).Select(i => Event(ws, $"chunked-{i}", "u1", "core.x", properties: new() { ["pad"] = new string('x', 60) })).ToArray();
+        var (status, body) = await PostEvents(Http, new UnsizedContent(await Json(events).ReadAsByteArrayAsync(), "application/json"));
+        Assert.Equal(202, status);
+        Assert.Equal(600, body!["accepted"]!.GetValue<int>());
+
+        var tooMany = Enumerable.Range(0, 3000).Select(i => Event(ws, $"unsized-big-{i}", "u1", "core.x", properties: new() { ["pad"] = new string('x', 100) })).ToArray();
+        var (refused, error) = await PostEvents(Http, new UnsizedContent(await Json(tooMany).ReadAsByteArrayAsync(), "application/json"));
+        Assert.Equal(413, refused);
+        Assert.Contains("262144", error!["error"]!.GetValue<string>());
+    }
+
+    /// <summary>Content whose length is not known up front (so it goes chunked), written in uneven pieces.</summary>
+    private sealed class UnsizedContent : HttpContent
+    {
+        private readonly byte[] _bytes;
+
+        public UnsizedContent(byte[] bytes, string mediaType)
+        {
+            _bytes = bytes;
+            Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (int offset = 0, piece = 1000; offset < _bytes.Length; offset += piece, piece = piece * 3 % 17_001 + 500)
+            {
+                await stream.WriteAsync(_bytes.AsMemory(offset, Math.Min(piece, _bytes.Length - offset)));
+                await stream.FlushAsync();
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
 }
