@@ -74,6 +74,11 @@ public sealed partial class Workspace : IWorkspaceBaselines
     private readonly List<(int FromDay, WorkspaceProfile Profile)> _profiles = [];
     private WorkspaceProfile? _evaluationProfile;
     private WorkspaceProfile? _cohortsProfile;
+    // Distinct-user counts, kept until a user (or a module's user) is first seen on a day: the rules read them on
+    // every delivery, and most events come from users already counted that day.
+    private int _activityVersion;
+    private (int Version, DayWindow Window, int Count) _activeUsersMemo = (-1, default, 0);
+    private (int Version, string? Module, IReadOnlyList<string>? UserIds, DayWindow Window, int Count) _moduleUsersMemo = (-1, null, null, default, 0);
     private IReadOnlyList<PilotCohort>? _cohorts;
 
     /// <summary>
@@ -181,7 +186,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
         if (e.UserId is { } user)
         {
-            SetDay(_users, user, day, int.MaxValue);
+            if (SetDay(_users, user, day, int.MaxValue, out var newUserDay) && newUserDay) _activityVersion++;
             _userDays.Set(day);
             EverActive = true;
             if (FirstUserActivityDay is null || day < FirstUserActivityDay) FirstUserActivityDay = day;
@@ -191,12 +196,12 @@ public sealed partial class Workspace : IWorkspaceBaselines
         if (name.StartsWith(conventions.CoreFeaturePrefix, StringComparison.Ordinal))
         {
             _coreEvents.Add(day);
-            SetDay(_coreFeatures, name, day, conventions.MaxTrackedCoreFeatures);
+            SetDay(_coreFeatures, name, day, conventions.MaxTrackedCoreFeatures, out _);
         }
-        else if (conventions.ModuleOf(name) is { } module && SetDay(_moduleDays, module, day, conventions.MaxTrackedModules) && e.UserId is { } moduleUser)
+        else if (conventions.ModuleOf(name) is { } module && SetDay(_moduleDays, module, day, conventions.MaxTrackedModules, out _) && e.UserId is { } moduleUser)
         {
             if (!_moduleUsers.TryGetValue(module, out var users)) _moduleUsers[module] = users = new(StringComparer.Ordinal);
-            SetDay(users, moduleUser, day, int.MaxValue);
+            if (SetDay(users, moduleUser, day, int.MaxValue, out var newModuleDay) && newModuleDay) _activityVersion++;
         }
 
         if (_catalogue.SignalEvents.Contains(name))
@@ -237,19 +242,23 @@ public sealed partial class Workspace : IWorkspaceBaselines
         _signals.TrimExcess();
     }
 
-    /// <summary>Marks a key active on a day; a new key is only tracked while fewer than <paramref name="cap"/> are.</summary>
-    private static bool SetDay(Dictionary<string, ActivityBitmap> map, string key, int day, int cap)
+    /// <summary>
+    /// Marks a key active on a day; a new key is only tracked while fewer than <paramref name="cap"/> are.
+    /// <paramref name="newDay"/>: the key was not yet active that day.
+    /// </summary>
+    private static bool SetDay(Dictionary<string, ActivityBitmap> map, string key, int day, int cap, out bool newDay)
     {
         ref var bitmap = ref CollectionsMarshal.GetValueRefOrNullRef(map, key);
         if (Unsafe.IsNullRef(ref bitmap))
         {
-            if (map.Count >= cap) return false;
+            newDay = map.Count < cap;
+            if (!newDay) return false;
             var fresh = new ActivityBitmap();
             fresh.Set(day);
             map[key] = fresh;
             return true;
         }
-        bitmap.Set(day);
+        newDay = !bitmap.IsSet(day) && bitmap.Set(day);
         return true;
     }
 
@@ -642,9 +651,11 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     public int DistinctActiveUsers(DayWindow window)
     {
+        if (_activeUsersMemo.Version == _activityVersion && _activeUsersMemo.Window == window) return _activeUsersMemo.Count;
         var count = 0;
         foreach (var activity in _users.Values)
             if (activity.AnyIn(window)) count++;
+        _activeUsersMemo = (_activityVersion, window, count);
         return count;
     }
 
@@ -665,10 +676,15 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     public int DistinctModuleUsers(string module, IReadOnlyList<string> userIds, DayWindow window)
     {
-        if (!_moduleUsers.TryGetValue(module, out var users)) return 0;
+        var memo = _moduleUsersMemo;
+        if (memo.Version == _activityVersion && memo.Window == window && ReferenceEquals(memo.UserIds, userIds) && memo.Module == module) return memo.Count;
         var count = 0;
-        for (var i = 0; i < userIds.Count; i++)
-            if (users.TryGetValue(userIds[i], out var activity) && activity.AnyIn(window)) count++;
+        if (_moduleUsers.TryGetValue(module, out var users))
+        {
+            for (var i = 0; i < userIds.Count; i++)
+                if (users.TryGetValue(userIds[i], out var activity) && activity.AnyIn(window)) count++;
+        }
+        _moduleUsersMemo = (_activityVersion, module, userIds, window, count);
         return count;
     }
 

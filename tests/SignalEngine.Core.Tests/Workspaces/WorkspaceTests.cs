@@ -35,6 +35,29 @@ public class WorkspaceTests
     }
 
     [Fact]
+    public void Distinct_user_counts_read_between_deliveries_follow_every_new_user_day_late_or_not()
+    {
+        var workspace = WorkspaceFactory.New();
+        var window = Core.Activity.DayWindow.Ending(EventDay.Of(T0), 28);
+        IReadOnlyList<string> pilots = ["a", "b", "c", "z"];
+        workspace.Apply([_events.Active("a", T0), _events.ModuleUse("reports", "a", T0)], T0);
+        Assert.Equal(1, workspace.DistinctActiveUsers(window));
+        Assert.Equal(1, workspace.DistinctModuleUsers("reports", pilots, window));
+
+        workspace.Apply([_events.Active("a", T0.AddMinutes(1))], T0);         // the same user, the same day
+        Assert.Equal(1, workspace.DistinctActiveUsers(window));
+        workspace.Apply([_events.Active("b", T0.AddMinutes(2))], T0);         // a new user
+        Assert.Equal(2, workspace.DistinctActiveUsers(window));
+        workspace.Apply([_events.Active("c", T0.AddDays(-20))], T0);          // a late one, inside the window
+        Assert.Equal(3, workspace.DistinctActiveUsers(window));
+        Assert.Equal(2, workspace.DistinctActiveUsers(Core.Activity.DayWindow.Ending(EventDay.Of(T0), 7)));
+        workspace.Apply([_events.ModuleUse("reports", "c", T0.AddDays(-1))], T0);
+        Assert.Equal(2, workspace.DistinctModuleUsers("reports", pilots, window));
+        Assert.Equal(0, workspace.DistinctModuleUsers("billing", pilots, window));
+        Assert.Equal(1, workspace.DistinctModuleUsers("reports", ["c"], window));
+    }
+
+    [Fact]
     public void Distinct_active_users_are_counted_exactly_over_7_and_28_days()
     {
         var workspace = WorkspaceFactory.WithProfile(WorkspaceFactory.Profile(seats: 50));
