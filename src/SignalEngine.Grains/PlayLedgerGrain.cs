@@ -15,7 +15,8 @@ public sealed record PlayLedgerOptions
 
 /// <summary>
 /// Records plays in the play store (which also queues their webhook deliveries) and pushes every change to
-/// the subscribed silo feeds. Shadow plays are stored for the query API but never pushed or delivered.
+/// the subscribed silo feeds, which pass on only the delivered ones (<see cref="PlayChange.Delivered"/>):
+/// shadow plays, held plays and plays waiting for a digest are stored for the query API, never delivered.
 /// </summary>
 public sealed class PlayLedgerGrain(
     IPlayStore store,
@@ -78,7 +79,8 @@ public sealed class PlayLedgerGrain(
         return sent.Count;
     }
 
-    // Every change, delivered or not, so that the feeds see consecutive positions and need not read the store back.
+    // Every change, delivered or not, so that a feed sees each position it follows and need not read the store back
+    // (a position that never appears — a PostgreSQL sequence value lost to a failed statement — costs it one read).
     private async Task NotifyAsync(IReadOnlyList<PlayChange> changes)
     {
         if (changes.Count == 0) return;

@@ -78,8 +78,9 @@ public sealed partial class Workspace : IWorkspaceBaselines
     // every delivery, and most events come from users already counted that day.
     private int _activityVersion;
     private (int Version, DayWindow Window, int Count) _activeUsersMemo = (-1, default, 0);
-    private (int Version, string? Module, IReadOnlyList<string>? UserIds, DayWindow Window, int Count) _moduleUsersMemo = (-1, null, null, default, 0);
     private IReadOnlyList<PilotCohort>? _cohorts;
+    // One count per cohort of _cohorts (the adoption rule asks for each piloted module in turn).
+    private (int Version, DayWindow Window, int Count)[] _cohortMemos = [];
 
     /// <summary>
     /// The anchor trails the newest evaluated day by at most this many days, so that re-running from it
@@ -629,6 +630,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
             if (!ReferenceEquals(profile, _cohortsProfile) || _cohorts is null)
             {
                 _cohorts = profile is null ? [] : PilotCohort.Of(profile.Pilots);
+                _cohortMemos = [.. _cohorts.Select(_ => (-1, default(DayWindow), 0))];
                 _cohortsProfile = profile;
             }
             return _cohorts;
@@ -676,16 +678,25 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     public int DistinctModuleUsers(string module, IReadOnlyList<string> userIds, DayWindow window)
     {
-        var memo = _moduleUsersMemo;
-        if (memo.Version == _activityVersion && memo.Window == window && ReferenceEquals(memo.UserIds, userIds) && memo.Module == module) return memo.Count;
+        // Memoised for the cohorts this workspace built (immutable); any other list is counted afresh.
+        var slot = CohortSlot(module, userIds);
+        if (slot >= 0 && _cohortMemos[slot].Version == _activityVersion && _cohortMemos[slot].Window == window) return _cohortMemos[slot].Count;
         var count = 0;
         if (_moduleUsers.TryGetValue(module, out var users))
         {
             for (var i = 0; i < userIds.Count; i++)
                 if (users.TryGetValue(userIds[i], out var activity) && activity.AnyIn(window)) count++;
         }
-        _moduleUsersMemo = (_activityVersion, module, userIds, window, count);
+        if (slot >= 0) _cohortMemos[slot] = (_activityVersion, window, count);
         return count;
+    }
+
+    private int CohortSlot(string module, IReadOnlyList<string> userIds)
+    {
+        if (_cohorts is not { } cohorts) return -1;
+        for (var i = 0; i < cohorts.Count; i++)
+            if (ReferenceEquals(cohorts[i].Users, userIds) && cohorts[i].Module == module) return i;
+        return -1;
     }
 
     public int ModulesUsed(DayWindow window) => _moduleDays.Values.Count(m => m.AnyIn(window));

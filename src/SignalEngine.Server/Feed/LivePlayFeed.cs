@@ -9,8 +9,8 @@ namespace SignalEngine.Server.Feed;
 /// This silo's window on the play feed, fanned out to every connected live-feed client through a bounded
 /// channel each. The feed goes out in position order with no hole: the ledger pushes every change it records,
 /// and a push that continues the feed exactly (the next position) is published as it is; a gap (a push lost to
-/// a crash, the ledger moving to another silo, pushes overtaking each other) is filled by reading the play
-/// store, and so is every second without a push. Nothing is skipped, nothing repeated. A client that falls
+/// a crash, the ledger moving to another silo, pushes overtaking each other, a sequence value PostgreSQL never
+/// used) is filled by reading the play store, and so is every second without a push. Nothing is skipped, nothing repeated. A client that falls
 /// more than <see cref="ClientBufferSize"/> changes behind is disconnected.
 /// </summary>
 public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> logger) : BackgroundService, IPlayObserver

@@ -37,12 +37,18 @@ public class WorkspaceTests
     [Fact]
     public void Distinct_user_counts_read_between_deliveries_follow_every_new_user_day_late_or_not()
     {
-        var workspace = WorkspaceFactory.New();
+        var workspace = WorkspaceFactory.WithProfile(WorkspaceFactory.Profile(pilots: new Dictionary<string, IReadOnlyList<string>>
+        {
+            ["reports"] = ["a", "b", "c"],
+            ["billing"] = ["a", "b"],
+        }));
         var window = Core.Activity.DayWindow.Ending(EventDay.Of(T0), 28);
-        IReadOnlyList<string> pilots = ["a", "b", "c", "z"];
+        // As the adoption rule asks: each piloted module in turn, with the workspace's own cohorts.
+        int Adopted(string module) => workspace.DistinctModuleUsers(module, workspace.PilotCohorts.Single(c => c.Module == module).Users, window);
+
         workspace.Apply([_events.Active("a", T0), _events.ModuleUse("reports", "a", T0)], T0);
         Assert.Equal(1, workspace.DistinctActiveUsers(window));
-        Assert.Equal(1, workspace.DistinctModuleUsers("reports", pilots, window));
+        Assert.Equal((1, 0), (Adopted("reports"), Adopted("billing")));
 
         workspace.Apply([_events.Active("a", T0.AddMinutes(1))], T0);         // the same user, the same day
         Assert.Equal(1, workspace.DistinctActiveUsers(window));
@@ -51,10 +57,14 @@ public class WorkspaceTests
         workspace.Apply([_events.Active("c", T0.AddDays(-20))], T0);          // a late one, inside the window
         Assert.Equal(3, workspace.DistinctActiveUsers(window));
         Assert.Equal(2, workspace.DistinctActiveUsers(Core.Activity.DayWindow.Ending(EventDay.Of(T0), 7)));
+        Assert.Equal((1, 0), (Adopted("reports"), Adopted("billing")));
+
+        // b is already active today: only b's first use of a module that day can change the module counts.
+        workspace.Apply([_events.ModuleUse("billing", "b", T0.AddMinutes(3))], T0);
+        Assert.Equal((1, 1), (Adopted("reports"), Adopted("billing")));
         workspace.Apply([_events.ModuleUse("reports", "c", T0.AddDays(-1))], T0);
-        Assert.Equal(2, workspace.DistinctModuleUsers("reports", pilots, window));
-        Assert.Equal(0, workspace.DistinctModuleUsers("billing", pilots, window));
-        Assert.Equal(1, workspace.DistinctModuleUsers("reports", ["c"], window));
+        Assert.Equal((2, 1), (Adopted("reports"), Adopted("billing")));
+        Assert.Equal(1, workspace.DistinctModuleUsers("reports", ["c"], window)); // a list of the caller's own: counted afresh
     }
 
     [Fact]
