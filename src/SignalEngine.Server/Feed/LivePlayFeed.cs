@@ -90,13 +90,25 @@ public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> log
 
     private bool PublishIfContinuous(PlayChange[] changes)
     {
-        foreach (var change in changes)
+        var continuing = ContinuingCount(changes, _position);
+        for (var i = 0; i < continuing; i++)
+            if (changes[i].Position > _position) Publish(changes[i]);
+        return continuing == changes.Length;
+    }
+
+    /// <summary>
+    /// How many of <paramref name="changes"/>, in order, a feed at <paramref name="position"/> can take as they
+    /// are: those it already has (skipped) and those at exactly the next position. Fewer than all: a gap.
+    /// </summary>
+    public static int ContinuingCount(IReadOnlyList<PlayChange> changes, long position)
+    {
+        for (var i = 0; i < changes.Count; i++)
         {
-            if (change.Position <= _position) continue;
-            if (change.Position != _position + 1) return false;
-            Publish(change);
+            if (changes[i].Position <= position) continue;
+            if (changes[i].Position != position + 1) return i;
+            position++;
         }
-        return true;
+        return changes.Count;
     }
 
     private async Task ReadStoreAsync(IPlayLedgerGrain ledger)
