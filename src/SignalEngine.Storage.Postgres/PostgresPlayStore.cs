@@ -19,10 +19,27 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    /// <summary>
+    /// Feed positions come from a sequence, so two writers (the ledger briefly active twice during a membership
+    /// change) could commit position p+1 before p, and a feed that read after p-1 would step over p for good.
+    /// Every write to the feed takes this transaction-scoped advisory lock first: positions become visible in order.
+    /// </summary>
+    public const long FeedWriteLock = 0x5E_FEED_0001;
+
+    /// <summary>A batch (one implicit transaction) that takes <see cref="FeedWriteLock"/>, then runs <paramref name="write"/>.</summary>
+    private NpgsqlBatch FeedWrite(string sql, out NpgsqlBatchCommand write)
+    {
+        var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select pg_advisory_xact_lock({FeedWriteLock})"));
+        write = new NpgsqlBatchCommand(sql);
+        batch.BatchCommands.Add(write);
+        return batch;
+    }
+
     public async Task<IReadOnlyList<PlayChange>> RecordAsync(IReadOnlyList<Play> plays)
     {
         if (plays.Count == 0) return [];
-        await using var command = dataSource.CreateCommand("""
+        await using var batch = FeedWrite("""
             with incoming as (
                 select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::timestamptz[], $8::jsonb[], $9::text[])
                     as t(play_id, workspace_id, rule_id, kind, status, shadow, fired_at, play, event_id)),
@@ -51,7 +68,7 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
                  and (cardinality(w.pods) = 0 or s.play ->> 'pod' = any (w.pods))
                  and (cardinality(w.rule_ids) = 0 or s.play ->> 'ruleId' = any (w.rule_ids)))
             select position, play from changes order by position
-            """);
+            """, out var command);
         command.Parameters.Add(Array(plays.Select(p => p.PlayId), NpgsqlDbType.Text));
         command.Parameters.Add(Array(plays.Select(p => p.WorkspaceId), NpgsqlDbType.Text));
         command.Parameters.Add(Array(plays.Select(p => p.RuleId), NpgsqlDbType.Text));
@@ -62,7 +79,8 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
         command.Parameters.Add(Array(plays.Select(p => JsonSerializer.Serialize(p, Json)), NpgsqlDbType.Jsonb));
         command.Parameters.Add(Array(plays.Select(PlayChange.EventIdOf), NpgsqlDbType.Text));
         var changes = new List<PlayChange>();
-        await using var reader = await command.ExecuteReaderAsync();
+        await using var reader = await batch.ExecuteReaderAsync();
+        await reader.NextResultAsync(); // past the lock
         while (await reader.ReadAsync()) changes.Add(new PlayChange(reader.GetInt64(0), Read(reader.GetString(1))));
         return changes;
     }
@@ -179,7 +197,7 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
     public async Task<PlayChange?> RecordDigestAsync(PlayDigest digest)
     {
         var lead = digest.Plays.OrderByDescending(p => p.Severity).ThenBy(p => p.FiredAt).First();
-        await using var command = dataSource.CreateCommand("""
+        await using var batch = FeedWrite("""
             with sent as (
                 insert into se_play_digests (id) values ($1) on conflict do nothing returning id),
             change as (
@@ -197,12 +215,14 @@ public sealed class PostgresPlayStore(NpgsqlDataSource dataSource) : IPlayStore
                  and (cardinality(w.pods) = 0 or c.play ->> 'pod' = any (w.pods))
                  and (cardinality(w.rule_ids) = 0 or c.play ->> 'ruleId' = any (w.rule_ids)))
             select position from change
-            """);
+            """, out var command);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = digest.Id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lead.PlayId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(lead, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(digest, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        return await command.ExecuteScalarAsync() is long position ? new PlayChange(position, lead, digest) : null;
+        await using var reader = await batch.ExecuteReaderAsync();
+        await reader.NextResultAsync(); // past the lock
+        return await reader.ReadAsync() ? new PlayChange(reader.GetInt64(0), lead, digest) : null;
     }
 
     internal static Play Read(string json) => JsonSerializer.Deserialize<Play>(json, Json)!;

@@ -1,3 +1,4 @@
+using Npgsql;
 using SignalEngine.Core.Plays;
 
 namespace SignalEngine.Storage.Postgres.Tests;
@@ -45,5 +46,41 @@ public sealed class PostgresPlayStoreTests(PostgresFixture fixture)
         Assert.Equal(["p3", "p2"], (await store.QueryAsync(new PlayQuery { Since = new DateTimeOffset(2026, 11, 23, 10, 2, 0, TimeSpan.Zero) })).Select(p => p.PlayId));
         Assert.Equal(["p3"], (await store.QueryAsync(new PlayQuery { Limit = 1 })).Select(p => p.PlayId));
         Assert.Equal(["s1"], (await store.QueryAsync(new PlayQuery { Shadow = true })).Select(p => p.PlayId));
+    }
+
+    [Fact]
+    public async Task A_feed_write_waits_while_another_writer_holds_the_feed_so_positions_become_visible_in_order()
+    {
+        await using var dataSource = await fixture.NewDatabaseAsync();
+        var store = new PostgresPlayStore(dataSource);
+        await store.RecordAsync([Play("p1", "a")]);
+
+        // Another writer mid-transaction (a second ledger activation, say): it holds the feed's lock.
+        await using var other = await dataSource.OpenConnectionAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        await using (var take = new NpgsqlCommand($"select pg_advisory_xact_lock({PostgresPlayStore.FeedWriteLock})", other, transaction))
+            await take.ExecuteNonQueryAsync();
+
+        var play = store.RecordAsync([Play("p2", "a", minutes: 1)]);
+        var digest = store.RecordDigestAsync(new PlayDigest("Ari", new DateOnly(2026, 11, 23), [Play("p1", "a")]));
+        // Both wait for the lock (seen in pg_locks), so neither can take a position the other writer could commit after.
+        await using (var waiting = new NpgsqlCommand("select count(*) from pg_locks where locktype = 'advisory' and not granted", other, transaction))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((long)(await waiting.ExecuteScalarAsync())! < 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the writes never waited for the feed's lock");
+                await Task.Delay(20);
+            }
+        }
+        Assert.False(play.IsCompleted);
+        Assert.False(digest.IsCompleted);
+
+        await transaction.CommitAsync();
+        Assert.Equal("p2", Assert.Single(await play).Play.PlayId);
+        Assert.NotNull(await digest);
+        var feed = await store.ChangesAfterAsync(0, 10);
+        Assert.Equal(3, feed.Length);
+        Assert.Equal(feed.Select(c => c.Position).Order(), feed.Select(c => c.Position));
     }
 }
