@@ -47,14 +47,19 @@ public struct ActivityBitmap
         }
     }
 
-    /// <summary>Marks <paramref name="day"/> active. Days already outside the ring are ignored (false).</summary>
+    /// <summary>
+    /// Marks <paramref name="day"/> active; true if it was not yet. Days already outside the ring are ignored (false).
+    /// </summary>
     public bool Set(int day)
     {
         if (IsEmpty) HeadDay = day;
         else if (day > HeadDay) Advance(day);
         else if (day <= HeadDay - Span) return false;
         var slot = Slot(day);
-        _words[slot >> 6] |= 1UL << (slot & 63);
+        ref var word = ref _words[slot >> 6];
+        var bit = 1UL << (slot & 63);
+        if ((word & bit) != 0) return false;
+        word |= bit;
         return true;
     }
 

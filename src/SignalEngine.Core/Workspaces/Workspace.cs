@@ -259,7 +259,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
             map[key] = fresh;
             return true;
         }
-        newDay = !bitmap.IsSet(day) && bitmap.Set(day);
+        newDay = bitmap.Set(day);
         return true;
     }
 

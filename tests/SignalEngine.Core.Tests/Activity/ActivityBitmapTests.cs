@@ -119,6 +119,18 @@ public class ActivityBitmapTests
     }
 
     [Fact]
+    public void Set_says_whether_the_day_was_new()
+    {
+        var bitmap = With(2_000);
+        Assert.False(bitmap.Set(2_000));
+        Assert.True(bitmap.Set(1_990));
+        Assert.False(bitmap.Set(1_990));
+        Assert.True(bitmap.Set(2_001));
+        Assert.False(bitmap.Set(2_001));
+        Assert.Equal(3, bitmap.CountIn(DayWindow.Ending(2_001, Span)));
+    }
+
+    [Fact]
     public void Late_days_inside_the_ring_are_counted()
     {
         var bitmap = With(2_000);
@@ -317,8 +329,7 @@ public class ActivityBitmapTests
             if (Days.Count == 0) Head = day;
             else if (day > Head) { Head = day; Days.RemoveWhere(d => d <= Head - Span); }
             else if (day <= Head - Span) return false;
-            Days.Add(day);
-            return true;
+            return Days.Add(day);
         }
 
         public int CountIn(DayWindow window) => Days.Count(d => d >= window.FirstDay && d <= window.LastDay);
