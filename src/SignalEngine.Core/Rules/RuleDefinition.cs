@@ -73,14 +73,6 @@ public abstract record RuleCondition
     /// <summary>Adds one observation per subject to <paramref name="observations"/> (none when the condition does not apply).</summary>
     public abstract void Observe(IWorkspaceBaselines workspace, EvaluationPoint point, List<Observation> observations);
 
-    /// <summary>The observations of <paramref name="workspace"/> at <paramref name="point"/>, as a new list.</summary>
-    public IReadOnlyList<Observation> Observe(IWorkspaceBaselines workspace, EvaluationPoint point)
-    {
-        var observations = new List<Observation>();
-        Observe(workspace, point, observations);
-        return observations;
-    }
-
     /// <summary>
     /// What the observation of <paramref name="subject"/> at <paramref name="point"/> saw, for the play it fires.
     /// Called with the workspace as it was observed, so it reads the same figures.

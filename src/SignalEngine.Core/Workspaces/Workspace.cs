@@ -41,7 +41,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     private readonly RuleCatalogue _catalogue;
     private readonly HealthModel _healthModel;
-    private Dictionary<(string RuleId, string? Subject, int StartDay), string>? _playIds;
+    private Dictionary<(string StateKey, int StartDay), string>? _playIds;
 
     // Scratch of one evaluation, per thread rather than per workspace: a million resident workspaces should not carry them.
     [ThreadStatic] private static HashSet<string>? t_observedKeys;
@@ -404,7 +404,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
         switch (transition)
         {
             case RuleTransition.Fire:
-                var playId = PlayIdFor(rule.Id, subject, after.EpisodeStartDay);
+                var playId = PlayIdFor(key, after.EpisodeStartDay);
                 // Re-running an episode that is already published (every provisional evaluation of today does)
                 // needs no new play: publishing keeps the known one. Health is only computed for a new play.
                 if (_plays.TryGetValue(playId, out var known))
@@ -419,7 +419,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
                 run.Resolved.Remove(playId);
                 break;
             case RuleTransition.Resolve:
-                run.Resolved[PlayIdFor(rule.Id, subject, before.EpisodeStartDay)] = point;
+                run.Resolved[PlayIdFor(key, before.EpisodeStartDay)] = point;
                 break;
         }
     }
@@ -435,8 +435,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
         foreach (var (key, state) in finalStates)
         {
             if (!state.IsActive) continue;
-            var ruleId = RuleOf(key);
-            stillActive.Add(PlayIdFor(ruleId, SubjectOf(key, ruleId), state.EpisodeStartDay));
+            stillActive.Add(PlayIdFor(key, state.EpisodeStartDay));
         }
 
         foreach (var (playId, fired) in run.Fired)
@@ -512,13 +511,14 @@ public sealed partial class Workspace : IWorkspaceBaselines
     /// and formatting them each time was a visible share of the per-batch cost. Episodes are few; the memo is
     /// cleared when it grows past a bound.
     /// </summary>
-    private string PlayIdFor(string ruleId, string? subject, int startDay)
+    /// <summary>The play id of the episode of a rule state (by its key) that started on <paramref name="startDay"/>; memoised.</summary>
+    private string PlayIdFor(string stateKey, int startDay)
     {
-        var key = (ruleId, subject, startDay);
         _playIds ??= [];
-        if (_playIds.TryGetValue(key, out var id)) return id;
+        if (_playIds.TryGetValue((stateKey, startDay), out var id)) return id;
         if (_playIds.Count >= 64) _playIds.Clear();
-        return _playIds[key] = Play.IdFor(Id, ruleId, subject, startDay);
+        var ruleId = RuleOf(stateKey);
+        return _playIds[(stateKey, startDay)] = Play.IdFor(Id, ruleId, SubjectOf(stateKey, ruleId), startDay);
     }
 
     private Play NewPlay(string playId, RuleDefinition rule, string? subject, int startDay, Evidence evidence, DateTimeOffset at, HealthScore health) => new()
@@ -617,9 +617,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
     public int WatermarkDay => Watermark is { } w ? EventDay.Of(w) : EvaluationTime is { } t ? EventDay.Of(t) : 0;
     public int? SeatsPurchased => RuleProfile?.SeatsPurchased;
     public DateTimeOffset? CreatedAt => RuleProfile?.CreatedAt;
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> Pilots => RuleProfile?.Pilots ?? NoPilots;
 
-    private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoPilots = new Dictionary<string, IReadOnlyList<string>>();
 
     public IReadOnlyList<PilotCohort> PilotCohorts
     {
@@ -645,7 +643,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
         return null;
     }
 
-    public IReadOnlySet<string> KnownModules => _moduleDays.Keys.Concat(Pilots.Keys).ToHashSet(StringComparer.Ordinal);
+    public IReadOnlySet<string> KnownModules => _moduleDays.Keys.Concat(RuleProfile?.Pilots.Keys ?? []).ToHashSet(StringComparer.Ordinal);
 
     public bool HasDataOn(int day) => _dataDays.IsSet(day);
 

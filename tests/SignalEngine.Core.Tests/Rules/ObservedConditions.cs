@@ -18,6 +18,10 @@ internal sealed record ObservedCondition(Observation Observation, Evidence? Desc
 internal static class ObservedConditions
 {
     /// <summary>Observes, then describes each known observation at the same point, as the workspace does when one fires.</summary>
-    public static IReadOnlyList<ObservedCondition> Observed(this RuleCondition condition, IWorkspaceBaselines workspace, EvaluationPoint point) =>
-        [.. condition.Observe(workspace, point).Select(o => new ObservedCondition(o, o.Known ? condition.Describe(workspace, point, o.Subject) : null))];
+    public static IReadOnlyList<ObservedCondition> Observed(this RuleCondition condition, IWorkspaceBaselines workspace, EvaluationPoint point)
+    {
+        var observations = new List<Observation>();
+        condition.Observe(workspace, point, observations);
+        return [.. observations.Select(o => new ObservedCondition(o, o.Known ? condition.Describe(workspace, point, o.Subject) : null))];
+    }
 }
