@@ -1,4 +1,4 @@
-using System.Buffers;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.Net.Http.Headers;
 using SignalEngine.Core.Events;
 using SignalEngine.Server.Hosting;
@@ -28,7 +28,7 @@ public static class EventsEndpoint
             if (body is null) return ApiJson.Error(StatusCodes.Status413PayloadTooLarge, $"body larger than {settings.MaxBodyBytes} bytes; send smaller batches");
             try
             {
-                drafts = isJson ? EventBatchReader.ReadJson(body.Memory) : EventBatchReader.ReadMessagePack(body.Memory);
+                drafts = isJson ? EventBatchReader.ReadJson(body.WrittenMemory) : EventBatchReader.ReadMessagePack(body.WrittenMemory);
             }
             catch (MalformedBatchException ex)
             {
@@ -62,53 +62,33 @@ public static class EventsEndpoint
     }
 
     /// <summary>
-    /// Reads the whole body into a pooled buffer, or returns null as soon as it exceeds <paramref name="limit"/>.
-    /// A batch body is tens of kilobytes: a fresh (and, once grown, large-object) array per request was most of
-    /// the engine's large-object allocation, and large objects are collected with gen2.
+    /// Reads the whole body into a pooled buffer (dispose it to return it), or returns null as soon as it exceeds
+    /// <paramref name="limit"/>. A batch body is tens of kilobytes: a fresh (and, once grown, large-object) array
+    /// per request was most of the engine's large-object allocation, and large objects are collected with gen2.
     /// </summary>
-    private static async Task<PooledBody?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    private static async Task<ArrayPoolBufferWriter<byte>?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit) return null;
         // One byte more than announced, so the read that finds the end needs no room of its own.
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp((request.ContentLength ?? 16 * 1024) + 1, 1, limit + 1));
-        var length = 0;
+        var buffer = new ArrayPoolBufferWriter<byte>((int)Math.Clamp((request.ContentLength ?? 16 * 1024) + 1, 1, limit + 1));
         try
         {
             while (true)
             {
-                if (length == buffer.Length)
+                var read = await request.Body.ReadAsync(buffer.GetMemory(1), cancellationToken);
+                if (read == 0) return buffer;
+                buffer.Advance(read);
+                if (buffer.WrittenCount > limit)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buffer.Length, limit + 1));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
+                    buffer.Dispose();
+                    return null;
                 }
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
-                if (read == 0)
-                {
-                    var body = new PooledBody(buffer, length);
-                    buffer = null;
-                    return body;
-                }
-                length += read;
-                if (length > limit) return null;
             }
         }
-        finally
+        catch
         {
-            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private sealed class PooledBody(byte[] buffer, int length) : IDisposable
-    {
-        private byte[]? _buffer = buffer;
-
-        public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(PooledBody))).AsMemory(0, length);
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _buffer, null) is { } returned) ArrayPool<byte>.Shared.Return(returned);
+            buffer.Dispose();
+            throw;
         }
     }
 }
