@@ -27,8 +27,8 @@ public static class StorageNames
 /// A batch of validated events of one workspace, handed on without copying (never mutated after creation).
 /// <see cref="LogSeq"/> is the newest event-log position in it: a workspace grain applies each position
 /// once, which is what makes redelivery after a crash harmless. A delivered batch may merge several
-/// positions of the same workspace (<see cref="Segments"/>: where each position's events start), so one
-/// delivery carries everything the workspace received since the last one.
+/// positions of the same workspace (<see cref="Segments"/>: where each position's events start): one
+/// delivery carries everything the workspace received in one read of the log.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed class EventBatch(UsageEvent[] events, long? logSeq = null, LogSegment[]? segments = null)

@@ -24,7 +24,7 @@ public sealed class WorkspaceGrainState
     [Id(4)] public int? PeerValue { get; set; }
     [Id(5)] public int PeerReportedDay { get; set; }
 
-    /// <summary>The newest event-log position applied (durable mode), committed with the snapshot it produced.</summary>
+    /// <summary>The newest event-log position applied, committed with the snapshot it produced.</summary>
     [Id(6)] public long AppliedLogSeq { get; set; }
 
     /// <summary>The workspace's snapshot, Brotli-compressed (<see cref="Core.Workspaces.CompressedSnapshot"/>).</summary>
@@ -221,7 +221,6 @@ public sealed class WorkspaceGrain(
     {
         await FlushOutboxAsync();
         if (!_dirty) return;
-        state.State.Snapshot = null;
         state.State.CompressedSnapshot = CompressedSnapshot.Compress(_workspace.ToSnapshot());
         _workspace.TrimExcess();
         try

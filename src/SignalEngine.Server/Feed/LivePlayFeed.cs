@@ -91,8 +91,7 @@ public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> log
     private bool PublishIfContinuous(PlayChange[] changes)
     {
         var continuing = ContinuingCount(changes, _position);
-        for (var i = 0; i < continuing; i++)
-            if (changes[i].Position > _position) Publish(changes[i]);
+        for (var i = 0; i < continuing; i++) Publish(changes[i]);
         return continuing == changes.Length;
     }
 
@@ -122,9 +121,11 @@ public sealed class LivePlayFeed(IGrainFactory grains, ILogger<LivePlayFeed> log
         while (changes.Length == 500);
     }
 
+    /// <summary>Sends a change to the clients, once: a position the feed has passed is not sent again.</summary>
     private void Publish(PlayChange change)
     {
-        _position = Math.Max(_position, change.Position);
+        if (change.Position <= _position) return;
+        _position = change.Position;
         if (!change.Delivered) return;
         foreach (var (id, client) in _clients)
         {
