@@ -12,7 +12,7 @@ namespace SignalEngine.Storage.Postgres;
 public sealed record DurableModeOptions(string ConnectionString, int Partitions)
 {
     /// <summary>Poll the log every 50 ms: event-to-play latency in durable mode is a commit plus at most one poll.</summary>
-    public static readonly TimeSpan DefaultDeliveryInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan DefaultDeliveryInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How the log is delivered; its partition count is <see cref="Partitions"/>.</summary>
     public EventLogStreamOptions Streams { get; init; } = new() { PollInterval = DefaultDeliveryInterval };

@@ -45,22 +45,24 @@ public static class EngineHost
                 o.ServiceId = "signalengine";
             });
             silo.Configure<GrainCollectionOptions>(o => o.ClassSpecificCollectionAge[typeof(WorkspaceGrain).FullName!] = settings.WorkspaceIdleAfter);
-            var streams = new EventLogStreamOptions
+            // Each mode keeps its own delivery interval (50 ms durable, 10 ms memory) unless the operator set one.
+            EventLogStreamOptions Tuned(EventLogStreamOptions defaults) => defaults with
             {
                 Partitions = settings.Partitions,
-                PollInterval = settings.DeliveryInterval ?? (settings.Storage == StorageMode.Postgres ? DurableModeOptions.DefaultDeliveryInterval : new EventLogStreamOptions().PollInterval),
+                PollInterval = settings.DeliveryInterval ?? defaults.PollInterval,
                 StreamIdleAfter = settings.WorkspaceIdleAfter,
             };
             if (settings.Storage == StorageMode.Postgres)
             {
                 // Many silos on one PostgreSQL: each advertises its own ports; membership is in the database.
                 silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
-                silo.AddSignalEngineDurableMode(new DurableModeOptions(settings.PostgresConnectionString!, settings.Partitions) { Streams = streams });
+                var durable = new DurableModeOptions(settings.PostgresConnectionString!, settings.Partitions);
+                silo.AddSignalEngineDurableMode(durable with { Streams = Tuned(durable.Streams) });
             }
             else
             {
                 silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
-                silo.AddSignalEngineMemoryMode(streams);
+                silo.AddSignalEngineMemoryMode(Tuned(new EventLogStreamOptions()));
             }
         });
 
