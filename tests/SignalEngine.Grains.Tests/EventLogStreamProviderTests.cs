@@ -1,3 +1,4 @@
+using Orleans.Core.Internal;
 using Orleans.Streams;
 using SignalEngine.Core.Events;
 
@@ -53,6 +54,26 @@ public sealed class EventLogStreamProviderTests
 [Collection(EngineClusterCollection.Name)]
 public sealed class MemoryLogPartitionGrainTests(EngineClusterFixture fixture)
 {
+    [Fact]
+    public async Task A_partition_activated_again_gives_positions_above_every_one_it_gave_before()
+    {
+        // Workspaces remember the newest position they applied: a re-activated log starting lower would have them skip events.
+        var log = fixture.Client.GetGrain<IMemoryLogPartitionGrain>(10_000 + Random.Shared.Next(100_000));
+        var start = await log.DeliveredPosition();
+        var one = new UsageEvent("e", "ws", "u1", "core.x", DateTimeOffset.UtcNow);
+        for (var i = 0; i < 5; i++) Assert.True(await log.Append(new LogAppend([new LogGroup("ws", [one])])));
+        await log.Delivered(start + 5);
+        // Positions count from the activation time in microseconds: the promise holds once a millisecond has passed.
+        await Task.Delay(5);
+
+        await log.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        var restarted = await Eventually.Until(log.DeliveredPosition, position => position != start + 5, "the partition activated again");
+
+        Assert.True(restarted > start + 5, $"{restarted} is not above {start + 5}");
+        Assert.True(await log.Append(new LogAppend([new LogGroup("ws", [one])])));
+        Assert.Equal([restarted + 1], (await log.Read(restarted, 10)).Select(r => r.Seq));
+    }
+
     [Fact]
     public async Task A_full_partition_refuses_appends_until_delivery_frees_room()
     {
