@@ -42,6 +42,25 @@ public sealed class BatchEncoderTests
         Assert.Equal("api_calls", events[7].Event!.Properties!["limit"].Text);
     }
 
+    [Theory]
+    [InlineData(BodyFormat.MessagePack)]
+    [InlineData(BodyFormat.Json)]
+    public void A_history_batch_carries_its_own_day_on_every_event(BodyFormat format)
+    {
+        var workload = new Workload("t0", workspaces: 3, meanUsers: 4, seed: 3);
+        var day = new DateTime(2026, 10, 1, 12, 30, 0, DateTimeKind.Utc);
+        var batch = new EventBatch(4) { Count = 4, FirstSequence = 1, Timestamp = day };
+        for (var i = 0; i < batch.Count; i++) batch.Name[i] = Workload.LimitReached;
+        var encoder = BatchEncoder.For(format, workload, sender: 0);
+
+        encoder.Encode(batch);
+
+        var body = batch.Body.WrittenMemory;
+        var drafts = format == BodyFormat.Json ? EventBatchReader.ReadJson(body) : EventBatchReader.ReadMessagePack(body);
+        var validator = new EventValidator(new EventLimits(), TimeProvider.System);
+        Assert.All(drafts, d => Assert.Equal(new DateTimeOffset(day), validator.Validate(d).Event!.Timestamp));
+    }
+
     [Fact]
     public void Ack_body_yields_counts_and_rejected_indexes()
     {

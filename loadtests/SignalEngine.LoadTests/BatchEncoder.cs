@@ -125,6 +125,7 @@ internal sealed class JsonBatchEncoder : BatchEncoder
         var id = IdScratch.AsSpan();
         var user = UserScratch.AsSpan();
         var writer = _writer;
+        var at = batch.Timestamp ?? DateTime.UtcNow;
         writer.Reset(batch.Body);
         writer.WriteStartObject();
         writer.WriteStartArray(EventsKey);
@@ -136,7 +137,7 @@ internal sealed class JsonBatchEncoder : BatchEncoder
             writer.WriteString(WorkspaceIdKey, workload.WorkspaceIdUtf8[batch.Workspace[i]]);
             writer.WriteString(UserIdKey, user[..FormatUserId(user, batch.User[i])]);
             writer.WriteString(NameKey, name.Utf8);
-            writer.WriteString(TimestampKey, batch.Timestamp ?? DateTime.UtcNow);
+            writer.WriteString(TimestampKey, at);
             if (name.PropertyKey is { } key)
             {
                 writer.WriteStartObject(PropertiesKey);

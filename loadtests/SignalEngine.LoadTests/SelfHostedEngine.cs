@@ -53,14 +53,10 @@ internal sealed class SelfHostedEngine : IAsyncDisposable
                 var stat = File.ReadAllText(Path.Combine(directory, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                 if (fields.Length < 2 || fields[1] != _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;
-                foreach (var line in File.ReadLines(Path.Combine(directory, "status")))
-                {
-                    if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
-                    var kilobytes = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-                    return kilobytes * 1024;
-                }
+                using var engine = System.Diagnostics.Process.GetProcessById(pid);
+                return engine.WorkingSet64; // VmRSS on Linux
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or ArgumentException)
             {
                 // The process ended while we read it.
             }

@@ -52,6 +52,7 @@ public sealed class Workload
         {
             WorkspaceIds[i] = $"lt-{runId}-w{i:D6}";
             WorkspaceIdUtf8[i] = Encoding.UTF8.GetBytes(WorkspaceIds[i]);
+            // Drawn even with exact sizes, so the random sequence (and so the activity mix) stays the same.
             var drawn = (int)Math.Clamp(Math.Round(Math.Exp(mu + sigma * Gaussian(random))), 1, cap);
             UserCounts[i] = exactUsers ? (int)Math.Round(meanUsers) : drawn;
             // Bigger workspaces send more, with noise so size alone does not decide it.
