@@ -46,7 +46,7 @@ public sealed class EventLogQueueAdapterFactory(
     ILoggerFactory loggerFactory) : IQueueAdapterFactory, IQueueAdapter
 {
     private readonly HashRingBasedStreamQueueMapper _mapper = new(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.Partitions }, providerName);
-    private readonly SimpleQueueAdapterCache _cache = new(new SimpleQueueCacheOptions { CacheSize = 16_384 }, providerName, loggerFactory);
+    private readonly EventLogQueueAdapterCache _cache = new(maxContainersPerPartition: 16_384);
 
     public static EventLogQueueAdapterFactory Create(IServiceProvider services, string name) => new(
         name,
