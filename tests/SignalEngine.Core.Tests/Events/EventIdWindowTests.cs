@@ -214,3 +214,68 @@ public class WorkspacePartitionerTests
         Assert.All(counts, c => Assert.InRange(c, 300, 700));
     }
 }
+
+/// <summary>
+/// The window's hash table (open addressing, deletion by backward shift) checked against a plain model of the
+/// same rules over many random adds, forgets and count evictions: every answer and every count must agree.
+/// </summary>
+public class EventIdWindowModelTests
+{
+    private sealed class Model(int max)
+    {
+        private readonly Dictionary<string, long> _seen = [];
+        private readonly Queue<(string Id, long At)> _order = new();
+
+        public int Count => _seen.Count;
+
+        public bool TryAdd(string id, long at)
+        {
+            if (!_seen.TryAdd(id, at)) return false;
+            _order.Enqueue((id, at));
+            while (_order.Count > max)
+            {
+                var (oldest, stamp) = _order.Dequeue();
+                if (_seen.TryGetValue(oldest, out var current) && current == stamp) _seen.Remove(oldest);
+            }
+            return true;
+        }
+
+        public void Forget(string id) => _seen.Remove(id);
+
+        public bool Contains(string id) => _seen.ContainsKey(id);
+    }
+
+    [Theory]
+    [InlineData(1, 300)]
+    [InlineData(2, 5_000)]
+    [InlineData(3, 40_000)]
+    public void Random_adds_forgets_and_evictions_agree_with_a_plain_model(int seed, int max)
+    {
+        var random = new Random(seed);
+        var window = new EventIdWindow(new DeduplicationOptions { MaxIdsPerPartition = max, Window = TimeSpan.FromDays(3650) });
+        var model = new Model(max);
+        var t = EventFactory.T0;
+        var distinct = max * 3;
+        for (var step = 0; step < 200_000; step++)
+        {
+            var id = $"e{random.Next(distinct)}";
+            t = t.AddTicks(1);
+            switch (random.Next(10))
+            {
+                case < 7:
+                    Assert.Equal(model.TryAdd(id, t.UtcTicks), window.TryAdd("ws_a", id, t));
+                    break;
+                case < 8:
+                    model.Forget(id);
+                    window.Forget("ws_a", id);
+                    break;
+                default:
+                    Assert.Equal(model.Contains(id), window.Contains("ws_a", id));
+                    break;
+            }
+            if (step % 1000 == 0) Assert.Equal(model.Count, window.Count);
+        }
+        Assert.Equal(model.Count, window.Count);
+        for (var i = 0; i < distinct; i++) Assert.Equal(model.Contains($"e{i}"), window.Contains("ws_a", $"e{i}"));
+    }
+}
