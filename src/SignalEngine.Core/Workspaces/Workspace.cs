@@ -41,7 +41,7 @@ public sealed partial class Workspace : IWorkspaceBaselines
 
     private readonly RuleCatalogue _catalogue;
     private readonly HealthModel _healthModel;
-    private Dictionary<(string StateKey, int StartDay), string>? _playIds;
+    private Dictionary<string, (int StartDay, string PlayId)>? _playIds;
 
     // Scratch of one evaluation, per thread rather than per workspace: a million resident workspaces should not carry them.
     [ThreadStatic] private static HashSet<string>? t_observedKeys;
@@ -507,18 +507,21 @@ public sealed partial class Workspace : IWorkspaceBaselines
     };
 
     /// <summary>
-    /// <see cref="Play.IdFor"/>, remembered: every evaluation asks for the ids of the open episodes, and hashing
-    /// and formatting them each time was a visible share of the per-batch cost. Episodes are few; the memo is
-    /// cleared when it grows past a bound.
+    /// The play id of the episode of a rule state (by its key) that started on <paramref name="startDay"/>:
+    /// <see cref="Play.IdFor"/>, remembered per state key for its latest episode. Every evaluation asks for the
+    /// ids of the open episodes, and hashing and formatting them each time was a visible share of the
+    /// per-delivery cost; keyed by the string alone (ordinal), since a tuple key hashed the key string with
+    /// the slower randomised hash. The memo is cleared when it grows past a bound.
     /// </summary>
-    /// <summary>The play id of the episode of a rule state (by its key) that started on <paramref name="startDay"/>; memoised.</summary>
     private string PlayIdFor(string stateKey, int startDay)
     {
-        _playIds ??= [];
-        if (_playIds.TryGetValue((stateKey, startDay), out var id)) return id;
+        _playIds ??= new Dictionary<string, (int StartDay, string PlayId)>(StringComparer.Ordinal);
+        if (_playIds.TryGetValue(stateKey, out var known) && known.StartDay == startDay) return known.PlayId;
         if (_playIds.Count >= 64) _playIds.Clear();
         var ruleId = RuleOf(stateKey);
-        return _playIds[(stateKey, startDay)] = Play.IdFor(Id, ruleId, SubjectOf(stateKey, ruleId), startDay);
+        var playId = Play.IdFor(Id, ruleId, SubjectOf(stateKey, ruleId), startDay);
+        _playIds[stateKey] = (startDay, playId);
+        return playId;
     }
 
     private Play NewPlay(string playId, RuleDefinition rule, string? subject, int startDay, Evidence evidence, DateTimeOffset at, HealthScore health) => new()
