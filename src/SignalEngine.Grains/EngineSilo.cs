@@ -53,6 +53,9 @@ public static class EngineSilo
             {
                 p.GetQueueMsgsTimerPeriod = options.PollInterval;
                 p.StreamInactivityPeriod = options.StreamIdleAfter;
+                // One container per delivery (a workspace's merged read): the partition cache's cursors hold one
+                // container each, which is what keeps a container being delivered from being purged.
+                p.BatchContainerBatchSize = 1;
             }));
         });
 

@@ -22,8 +22,10 @@ public sealed class EventLogQueueAdapterCache(int maxContainersPerPartition) : I
 /// delivered position is safe), never a container a live cursor is on or has yet to reach, and leaves out
 /// containers whose delivery failed.
 /// </para>
-/// Containers must arrive with strictly increasing tokens (the receiver's reads do). Used only from the
-/// pulling agent's own turn, so nothing here is locked.
+/// Containers must arrive with strictly increasing tokens (the receiver's reads do). A cursor holds one
+/// container at a time, so the agent must deliver one container per call (<c>BatchContainerBatchSize</c> 1,
+/// which <see cref="EngineSilo.AddSignalEngineEventStreams"/> sets). Used only from the pulling agent's own
+/// turn, so nothing here is locked.
 /// </summary>
 public sealed class EventLogQueueCache(int maxContainers) : IQueueCache
 {
@@ -40,17 +42,22 @@ public sealed class EventLogQueueCache(int maxContainers) : IQueueCache
 
     public void AddToCache(IList<IBatchContainer> messages)
     {
+        // Checked before anything is added: a read taken in part would leave positions the receiver has passed uncached.
+        var newest = _newest;
         foreach (var message in messages)
         {
-            var token = message.SequenceToken;
-            if (_newest is not null && !token.Newer(_newest))
-                throw new InvalidOperationException($"container token {token} is not newer than the cache's newest, {_newest}");
-            _newest = token;
+            if (newest is not null && !message.SequenceToken.Newer(newest))
+                throw new InvalidOperationException($"container token {message.SequenceToken} is not newer than the one before it, {newest}");
+            newest = message.SequenceToken;
+        }
+        foreach (var message in messages)
+        {
             var stream = StreamOf(message.StreamId);
             var container = new CachedContainer(message, stream, stream.NextIndex);
             stream.Append(container);
             _readOrder.Enqueue(container);
         }
+        _newest = newest;
     }
 
     public bool TryPurgeFromCache(out IList<IBatchContainer> purgedItems)

@@ -165,6 +165,9 @@ public sealed class EventLogQueueCacheTests
         Assert.False(cache.IsUnderPressure());
 
         Assert.Throws<InvalidOperationException>(() => cache.AddToCache([Container(A, 2)]));
+        // A read refused in part is refused whole: nothing of it is cached.
+        Assert.Throws<InvalidOperationException>(() => cache.AddToCache([Container(A, 3), Container(B, 3)]));
+        Assert.Equal(0, cache.Count);
     }
 
     [Fact]

@@ -60,6 +60,10 @@ public sealed class EventIdWindow(DeduplicationOptions options)
     // A forgotten-then-re-added id has a newer stamp in the table: keep that one.
     private void RemoveIfCurrent((UInt128 Key, long ReceivedAt) entry) => _seen.Remove(entry.Key, entry.ReceivedAt);
 
+    // Seeded per process, so that nobody can compute ids that all land in one run of the table's slots (keys
+    // are never stored: a partition re-hashes the log's recent ids when it activates).
+    private static readonly long HashSeed = Random.Shared.NextInt64();
+
     // The UTF-16 bytes of workspaceId, a 0 char, eventId, hashed in one go: an incremental XxHash128 object per
     // event was a fifth of everything the engine allocated under load.
     private static UInt128 KeyOf(string workspaceId, string eventId)
@@ -71,7 +75,7 @@ public sealed class EventIdWindow(DeduplicationOptions options)
         buffer[workspaceId.Length * sizeof(char)] = 0;
         buffer[workspaceId.Length * sizeof(char) + 1] = 0;
         MemoryMarshal.AsBytes(eventId.AsSpan()).CopyTo(buffer[((workspaceId.Length + 1) * sizeof(char))..]);
-        var key = XxHash128.HashToUInt128(buffer);
+        var key = XxHash128.HashToUInt128(buffer, HashSeed);
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         return key;
     }
