@@ -20,7 +20,9 @@ public sealed class EventLogQueueAdapterCache(int maxContainersPerPartition) : I
 /// without a token starts at the newest container; a token older than everything cached is a
 /// <see cref="QueueCacheMissException"/>; purging hands back a prefix of the read order (so the receiver's
 /// delivered position is safe), never a container a live cursor is on or has yet to reach, and leaves out
-/// containers whose delivery failed.
+/// containers whose delivery failed. One difference: a cursor that has read everything keeps holding its
+/// stream's next containers (<c>SimpleQueueCache</c> held nothing until the agent refreshed it), which is
+/// what a consumer wants; with implicit subscriptions only, a consumer has a cursor only once registered.
 /// </para>
 /// Containers must arrive with strictly increasing tokens (the receiver's reads do). A cursor holds one
 /// container at a time, so the agent must deliver one container per call (<c>BatchContainerBatchSize</c> 1,
