@@ -20,6 +20,7 @@ internal sealed class SelfHostedEngine : IAsyncDisposable
     private readonly Queue<string> _tail = new();
     private readonly EventHandler _onExit;
     private bool _stopped;
+    private int? _enginePid;
 
     private SelfHostedEngine(Process process, StreamWriter log, string logPath, Uri baseAddress)
     {
@@ -44,6 +45,23 @@ internal sealed class SelfHostedEngine : IAsyncDisposable
     public long? EngineResidentBytes()
     {
         if (!OperatingSystem.IsLinux() || _process.HasExited) return null;
+        _enginePid ??= FindEnginePid();
+        if (_enginePid is not { } pid) return null;
+        try
+        {
+            using var engine = System.Diagnostics.Process.GetProcessById(pid);
+            return engine.WorkingSet64; // VmRSS on Linux
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return null; // the engine ended
+        }
+    }
+
+    // The server is the child of 'dotnet run': found once, then kept.
+    private int? FindEnginePid()
+    {
+        var parent = _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == _process.Id) continue;
@@ -52,13 +70,11 @@ internal sealed class SelfHostedEngine : IAsyncDisposable
                 // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
                 var stat = File.ReadAllText(Path.Combine(directory, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields.Length < 2 || fields[1] != _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;
-                using var engine = System.Diagnostics.Process.GetProcessById(pid);
-                return engine.WorkingSet64; // VmRSS on Linux
+                if (fields.Length >= 2 && fields[1] == parent) return pid;
             }
-            catch (Exception ex) when (ex is IOException or ArgumentException)
+            catch (IOException)
             {
-                // The process ended while we read it.
+                // That process ended while we read it.
             }
         }
         return null;

@@ -45,7 +45,7 @@ public static class EngineHost
                 o.ServiceId = "signalengine";
             });
             silo.Configure<GrainCollectionOptions>(o => o.ClassSpecificCollectionAge[typeof(WorkspaceGrain).FullName!] = settings.WorkspaceIdleAfter);
-            // Each mode keeps its own delivery interval (50 ms durable, 10 ms memory) unless the operator set one.
+            // Each mode keeps its own delivery interval unless the operator set one.
             EventLogStreamOptions Tuned(EventLogStreamOptions defaults) => defaults with
             {
                 Partitions = settings.Partitions,
