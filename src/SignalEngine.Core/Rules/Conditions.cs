@@ -71,9 +71,10 @@ public sealed record SeatRatioCondition(int WindowDays, double ThresholdPercent,
 
     public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
     {
-        var seats = workspace.SeatsPurchased ?? 0;
+        // Only called for a breach Observe just reported, which it reports only with seats purchased.
+        var seats = workspace.SeatsPurchased is { } purchased and > 0 ? purchased : throw Unobserved(nameof(SeatRatioCondition), "no seats purchased");
         var users = Users(workspace, point);
-        var percent = seats > 0 ? Math.Round(users * 100.0 / seats, 2) : 0;
+        var percent = Math.Round(users * 100.0 / seats, 2);
         return new Evidence("seat_utilisation_percent", percent, users, seats, ThresholdPercent, Windows.Days(WindowDays), ">=", $"{users} of {seats} seats active");
     }
 
@@ -103,9 +104,11 @@ public sealed record CohortShareCondition(int WindowDays, double ThresholdPercen
 
     public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
     {
-        var cohort = workspace.PilotCohorts.FirstOrDefault(c => c.Module == subject)?.Users ?? [];
-        var adopted = workspace.DistinctModuleUsers(subject ?? "", cohort, DayWindow.Ending(point.Day, WindowDays));
-        var percent = cohort.Count > 0 ? Math.Round(adopted * 100.0 / cohort.Count, 2) : 0;
+        var cohort = workspace.PilotCohorts.FirstOrDefault(c => c.Module == subject)?.Users is { Count: > 0 } users
+            ? users
+            : throw Unobserved(nameof(CohortShareCondition), $"module '{subject}' has no pilot users");
+        var adopted = workspace.DistinctModuleUsers(subject!, cohort, DayWindow.Ending(point.Day, WindowDays));
+        var percent = Math.Round(adopted * 100.0 / cohort.Count, 2);
         return new Evidence($"pilot_adoption_percent({subject})", percent, adopted, cohort.Count, ThresholdPercent, Windows.Days(WindowDays), ">=",
             $"{adopted} of {cohort.Count} pilot users used {subject}");
     }
@@ -183,7 +186,7 @@ public sealed record AnomalyCondition(double ZThreshold, double RecoveryZ, int M
 
     public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
     {
-        var m = Measure(workspace, point) ?? default;
+        var m = Measure(workspace, point) ?? throw Unobserved(nameof(AnomalyCondition), "too few earlier weeks with data");
         return new Evidence("daily_active_users", m.Today, m.Median, null, ZThreshold, $"same weekday, {m.Weeks} weeks", "robust z <=",
             string.Create(CultureInfo.InvariantCulture, $"z = {m.Z:0.##} (median {m.Median:0.##}, scale {m.Scale:0.##})"));
     }
@@ -310,7 +313,7 @@ public sealed record BelowPeersCondition(int WindowDays, double RatioPercent, in
 
     public override Evidence Describe(IWorkspaceBaselines workspace, EvaluationPoint point, string? subject)
     {
-        var peers = workspace.Peers ?? default;
+        var peers = workspace.Peers ?? throw Unobserved(nameof(BelowPeersCondition), "no segment baseline");
         var mine = Mine(workspace, point);
         return new Evidence("core_features_used", mine, peers.Median, null, RatioPercent, Windows.Days(WindowDays), "% of segment median <",
             $"{mine} distinct core features vs segment median {Windows.Number(peers.Median)} over {peers.Workspaces} workspaces");

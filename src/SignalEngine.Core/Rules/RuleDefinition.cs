@@ -84,4 +84,11 @@ public abstract record RuleCondition
 
     /// <summary>For time-based conditions: the earliest event time at which it could become true without new data.</summary>
     public virtual DateTimeOffset? NextDue(IWorkspaceBaselines workspace) => null;
+
+    /// <summary>
+    /// <see cref="Describe"/> found the workspace without what <see cref="Observe"/> needs to report a breach: the two
+    /// have drifted apart. Failing beats a play that reads "0 of 0 seats".
+    /// </summary>
+    protected static InvalidOperationException Unobserved(string condition, string why) =>
+        new($"{condition}.Describe called for a breach its Observe cannot have reported: {why}");
 }

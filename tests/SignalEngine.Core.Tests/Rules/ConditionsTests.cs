@@ -489,4 +489,27 @@ public class ConditionsOfTheFullCatalogueTests
         baselines.Peers = median is { } m ? new PeerBaseline(m, workspaces) : null;
         Assert.Empty(new BelowPeersCondition(28, 50, 5, 60).Observed(baselines, baselines.Point()));
     }
+
+    /// <summary>Describe runs only for a breach Observe reported; where Observe reports nothing, Describe refuses instead of "0 of 0 seats".</summary>
+    [Fact]
+    public void Describing_what_observe_could_not_have_reported_fails_loudly()
+    {
+        var baselines = Baselines();
+        baselines.ActiveLast28 = 50;
+        baselines.CoreFeaturesLast28 = 1;
+        baselines.DataDays = [Today]; // no earlier weeks for the anomaly's history
+        var point = baselines.Point();
+        void Refused(RuleCondition condition, string subject)
+        {
+            var observations = new List<Observation>();
+            condition.Observe(baselines, point, observations);
+            Assert.DoesNotContain(observations, o => o.Known);
+            var error = Assert.Throws<InvalidOperationException>(() => condition.Describe(baselines, point, subject));
+            Assert.StartsWith(condition.GetType().Name + ".Describe", error.Message, StringComparison.Ordinal);
+        }
+        Refused(new SeatRatioCondition(28, 90, 85), null!);
+        Refused(new CohortShareCondition(28, 80, 70), "reports");
+        Refused(new BelowPeersCondition(28, 50, 5, 60), null!);
+        Refused(new AnomalyCondition(-3.5, -2, 4, 8), null!);
+    }
 }
