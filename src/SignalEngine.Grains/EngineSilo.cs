@@ -73,5 +73,9 @@ public static class EngineSilo
         services.TryAddSingleton<IPlayStore, MemoryPlayStore>();
         services.TryAddSingleton<IWebhookStore, MemoryWebhookStore>();
         services.TryAddSingleton(new WebhookOptions());
+        services.TryAddSingleton<ActiveWorkspaces>();
+        services.TryAddSingleton(new WorkspaceMemoryTrimOptions());
+        services.TryAddSingleton<WorkspaceMemoryTrimmer>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkspaceMemoryTrimmer>());
     }
 }

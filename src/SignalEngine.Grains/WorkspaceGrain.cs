@@ -51,11 +51,13 @@ public sealed class WorkspaceGrain(
     WorkspaceGrainOptions options,
     EngineClockOptions clockOptions,
     [FromKeyedServices(EngineSilo.Clock)] TimeProvider clock,
+    ActiveWorkspaces activeWorkspaces,
     ILogger<WorkspaceGrain> logger)
     : Grain, IWorkspaceGrain, IAsyncObserver<EventBatch>, IStreamSubscriptionObserver
 {
     private Workspace _workspace = null!;
     private bool _dirty;
+    private bool _counted;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -80,10 +82,14 @@ public sealed class WorkspaceGrain(
             await FlushOutboxAsync();
         }
         this.RegisterGrainTimer(CheckpointAsync, options.CheckpointInterval, options.CheckpointInterval);
+        activeWorkspaces.Activated();
+        _counted = true;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (_counted) activeWorkspaces.Deactivated();
+        _counted = false;
         try
         {
             await CheckpointAsync(cancellationToken);

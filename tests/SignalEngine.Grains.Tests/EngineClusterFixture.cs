@@ -15,12 +15,20 @@ public class EngineClusterFixture : IAsyncLifetime
     /// <summary>The clock SignalEngine's grains read; the Orleans runtime keeps real time.</summary>
     protected virtual TimeProvider EngineClock => TimeProvider.System;
 
+    protected virtual short SiloCount => 2;
+
+    /// <summary>Services a derived cluster sets before the engine's defaults.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(2);
+        var builder = new InProcessTestClusterBuilder(SiloCount);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddKeyedSingleton(EngineSilo.Clock, EngineClock);
+            ConfigureServices(silo.Services);
             silo.AddSignalEngineMemoryMode();
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => Serialization.CoreTypesSerialization.AddSignalEngineTypes(s)));

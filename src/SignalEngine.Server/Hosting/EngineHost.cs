@@ -33,6 +33,7 @@ public static class EngineHost
         builder.Services.AddSingleton(health);
         builder.Services.AddSingleton(new WorkspaceGrainOptions { CheckpointInterval = settings.CheckpointInterval });
         builder.Services.AddSingleton(new PlayLedgerOptions());
+        builder.Services.AddSingleton(new WorkspaceMemoryTrimOptions { Policy = settings.MemoryTrim });
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 
         // Before the silo: its ADO.NET providers fail obscurely on a missing schema; this names the fix.

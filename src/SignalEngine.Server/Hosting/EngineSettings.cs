@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using SignalEngine.Core.Capacity;
 using SignalEngine.Core.Events;
 using SignalEngine.Grains;
 
@@ -41,6 +42,12 @@ public sealed record EngineSettings
     /// compressed snapshot) and it is re-activated by its next event or due time (SIGNALENGINE_WORKSPACE_IDLE_MINUTES).
     /// </summary>
     public TimeSpan WorkspaceIdleAfter { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// When the silo gives memory back after its active workspaces shrank (SIGNALENGINE_MEMORY_TRIM_AFTER: how many
+    /// must have gone idle, at least half of the peak; 0 turns it off).
+    /// </summary>
+    public MemoryTrimOptions MemoryTrim { get; init; } = new();
 
     /// <summary>Ingest partitions (hash of workspace id). Changing it re-maps workspaces to partitions.</summary>
     public int Partitions { get; init; } = 16;
@@ -101,6 +108,7 @@ public sealed record EngineSettings
             DeliveryInterval = string.IsNullOrWhiteSpace(configuration["SIGNALENGINE_DELIVERY_INTERVAL_MS"])
                 ? null
                 : TimeSpan.FromMilliseconds(Integer(configuration, errors, "SIGNALENGINE_DELIVERY_INTERVAL_MS", 10, 1, 10_000)),
+            MemoryTrim = new MemoryTrimOptions { MinimumDeactivated = Integer(configuration, errors, "SIGNALENGINE_MEMORY_TRIM_AFTER", new MemoryTrimOptions().MinimumDeactivated, 0, 100_000_000) },
             MaxBodyBytes = Integer(configuration, errors, "SIGNALENGINE_MAX_BODY_BYTES", 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
             MaxEventsPerRequest = Integer(configuration, errors, "SIGNALENGINE_MAX_EVENTS_PER_REQUEST", 10_000, 1, 1_000_000),
             MaxPendingEvents = Integer(configuration, errors, "SIGNALENGINE_MAX_PENDING_EVENTS", 200_000, 1, 100_000_000),

@@ -52,4 +52,14 @@ public sealed class EngineSettingsTests
         Assert.Contains(error.Errors, e => e.StartsWith("SIGNALENGINE_DELIVERY_INTERVAL_MS:", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("SIGNALENGINE_WORKSPACE_IDLE_MINUTES:", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Memory_trim_threshold_is_read_and_can_be_turned_off()
+    {
+        Assert.Equal(10_000, EngineSettings.From(Config()).MemoryTrim.MinimumDeactivated);
+        Assert.Equal(0, EngineSettings.From(Config(("SIGNALENGINE_MEMORY_TRIM_AFTER", "0"))).MemoryTrim.MinimumDeactivated);
+        Assert.Equal(50_000, EngineSettings.From(Config(("SIGNALENGINE_MEMORY_TRIM_AFTER", "50000"))).MemoryTrim.MinimumDeactivated);
+        var error = Assert.Throws<InvalidConfigurationException>(() => EngineSettings.From(Config(("SIGNALENGINE_MEMORY_TRIM_AFTER", "-1"))));
+        Assert.StartsWith("SIGNALENGINE_MEMORY_TRIM_AFTER: '-1'", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
 }
