@@ -18,7 +18,7 @@ public sealed class ActiveWorkspaces
     internal void Deactivated() => Interlocked.Decrement(ref _count);
 }
 
-/// <summary>How often the silo samples its active workspaces for <see cref="WorkspaceMemoryTrimmer"/>.</summary>
+/// <summary>When <see cref="WorkspaceMemoryTrimmer"/> trims (its policy) and how often it samples the silo's active workspaces.</summary>
 public sealed record WorkspaceMemoryTrimOptions
 {
     public MemoryTrimOptions Policy { get; init; } = new();
@@ -62,6 +62,7 @@ public sealed class WorkspaceMemoryTrimmer(ActiveWorkspaces active, WorkspaceMem
     private void Trim(int peak, int now)
     {
         var heapBefore = GC.GetTotalMemory(forceFullCollection: false);
+        // As of the last collection: GetGCMemoryInfo describes one collection, not the present.
         var committedBefore = GC.GetGCMemoryInfo().TotalCommittedBytes;
         var workingSetBefore = Environment.WorkingSet;
         var pause = Stopwatch.StartNew();
